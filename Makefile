@@ -1,0 +1,64 @@
+# Entry points for people and CI alike. `make run` and `make test` are the two that matter.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format migrations-check deploy-check stack-test bench explain deploy-test clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install every dependency
+
+run: install ## Serve the site on SQLite with demo content at http://127.0.0.1:8000
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install ## Run the whole test suite (MariaDB when DATABASE_URL says so, else SQLite)
+	$(VENV)/bin/pytest
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install ## Fail when a model change has no migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: install ## `check --deploy` with production settings and a realistic environment
+	DJANGO_SETTINGS_MODULE=aiblogger.settings.prod \
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=news.example.com \
+	DJANGO_CSRF_TRUSTED_ORIGINS=https://news.example.com \
+	SITE_URL=https://news.example.com \
+	DATABASE_URL=mysql://aiblogger:secret@127.0.0.1:3306/aiblogger \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+stack-test: install ## gunicorn + Nginx + MariaDB on loopback, checked over real HTTP(S)
+	bash scripts/stack-test.sh
+
+bench: install ## Load-test the real stack and write the results table
+	bash scripts/bench.sh
+
+explain: install ## Seed 100,000 articles into MariaDB and check the list queries' plans
+	bash scripts/explain-check.sh
+
+deploy-test: install ## Converge a systemd-nspawn Debian host with Ansible and check it
+	bash scripts/deploy-test.sh
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,79 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+from articles.images import validate_image_upload
+
+
+class User(AbstractUser):
+    """A newsroom member or a reader who signed up; authors get a public page."""
+
+    display_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The name readers see in bylines. Defaults to the full name.",
+    )
+    bio = models.TextField(
+        "short bio",
+        max_length=600,
+        blank=True,
+        help_text="Two or three sentences shown on your author page.",
+    )
+    avatar = models.ImageField(
+        upload_to="avatars/%Y/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
+            validate_image_upload,
+        ],
+        help_text="A square photo, at least 200 x 200 pixels (JPEG, PNG or WebP).",
+    )
+    slug = models.SlugField(
+        "author slug",
+        max_length=160,
+        unique=True,
+        allow_unicode=False,
+        help_text="The address of your public author page. Filled in from your name.",
+    )
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an editor let this account into the newsroom.",
+    )
+
+    class Meta:
+        ordering = ["username"]
+        permissions = [("approve_user", "Can approve sign-ups into the newsroom")]
+
+    def __str__(self):
+        return self.byline
+
+    @property
+    def byline(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_author_slug(self)
+        super().save(*args, **kwargs)
+
+
+def unique_author_slug(user):
+    base = slugify(user.display_name or user.get_full_name() or user.username)[:150]
+    base = base or "author"
+    taken = set(
+        User.objects.filter(slug__startswith=base)
+        .exclude(pk=user.pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
