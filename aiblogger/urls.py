@@ -8,5 +8,6 @@ admin.site.index_title = "Newsroom"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("articles.feed_urls")),
     path("", include("articles.urls")),
 ]
