@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from aiblogger.views import bench_hello
 
 admin.site.site_header = "aiblogger newsroom"
 admin.site.site_title = "aiblogger newsroom"
@@ -11,3 +14,6 @@ urlpatterns = [
     path("", include("articles.feed_urls")),
     path("", include("articles.urls")),
 ]
+
+if getattr(settings, "BENCH_ENDPOINTS", False):  # `make bench` only
+    urlpatterns.append(path("bench/hello/", bench_hello))

@@ -1,7 +1,7 @@
 """Production: every secret from the environment, HTTPS behind Nginx."""
 
 from .base import *  # noqa: F403
-from .base import TEMPLATES, env
+from .base import MIDDLEWARE, TEMPLATES, _tune_database, env
 
 DEBUG = False
 # env() without a default raises ImproperlyConfigured naming the variable.
@@ -9,7 +9,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 DATABASES = {"default": env.db("DATABASE_URL")}
-_tune_database(DATABASES["default"])  # noqa: F405
+_tune_database(DATABASES["default"])
 SITE_URL = env("SITE_URL").rstrip("/")
 SITE_INDEXABLE = env.bool("SITE_INDEXABLE", default=True)
 
@@ -18,9 +18,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# gunicorn listens on a unix socket, so REMOTE_ADDR is empty until this
+# middleware takes the reader's address from the trusted proxies' header; it
+# runs first so axes, logs and gunicorn's access log all see the reader.
+MIDDLEWARE = ["aiblogger.middleware.ForwardedClientIPMiddleware", *MIDDLEWARE]
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Nginx answers plain HTTP itself; health checks from the proxy come over the socket.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=63072000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
@@ -31,10 +35,19 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script of ours reads the CSRF cookie; forms carry the token in the page.
+CSRF_COOKIE_HTTPONLY = True
 # __Host- cookies are bound to this exact host, HTTPS and path /.
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 X_FRAME_OPTIONS = "DENY"
+# Security headers on application responses are Django's alone (nginx/
+# aiblogger.conf.j2 adds them only to what Nginx answers itself): HSTS,
+# nosniff, Referrer-Policy, X-Frame-Options, COOP and the CSP (base.py).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# A tiny view that touches no database, for `make bench` only (aiblogger/urls.py).
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
