@@ -40,6 +40,23 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined", "approved_at")}),
     )
 
+    @staticmethod
+    def _is_autocomplete(request):
+        match = request.resolver_match
+        return match is not None and match.url_name == "autocomplete"
+
+    def has_view_permission(self, request, obj=None):
+        # Every newsroom member may pick bylines from the author autocomplete,
+        # which lists display names only; the user list itself stays private.
+        if obj is None and self._is_autocomplete(request):
+            return request.user.is_active and request.user.is_staff
+        return super().has_view_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        if self._is_autocomplete(request):
+            queryset = queryset.filter(is_staff=True, is_active=True)
+        return super().get_search_results(request, queryset, search_term)
+
     def has_approve_permission(self, request):
         return request.user.has_perm("accounts.approve_user")
 

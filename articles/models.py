@@ -322,6 +322,8 @@ class Article(models.Model):
         return warnings
 
     def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()  # "leave empty to publish now"
         errors = {}
         if self.featured_image and not self.featured_image_alt.strip():
             errors["featured_image_alt"] = "Describe the image for readers who cannot see it."

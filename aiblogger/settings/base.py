@@ -232,3 +232,5 @@ LOGGING = {
 # --- Newsroom ---------------------------------------------------------------
 # Shareable preview links for reviewers without an account expire after this.
 PREVIEW_LINK_DAYS = env.int("PREVIEW_LINK_DAYS", default=7)
+# Django 6 behaviour now: a scheme-less URL typed into a form means https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
