@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from aiblogger.views import bench_hello
 
+handler400 = "articles.views.bad_request"
+handler500 = "articles.views.server_error"
+
 admin.site.site_header = "aiblogger newsroom"
 admin.site.site_title = "aiblogger newsroom"
 admin.site.index_title = "Newsroom"

@@ -75,17 +75,20 @@ def _page(queryset, cursor, limit, offset, *, field="published_at", pk="id"):
     return queryset[offset : offset + limit + 1]
 
 
-def _articles(queryset, cursor, limit, offset, *, tags=True):
+def _articles(queryset, cursor, limit, offset, *, cards=True):
     rows = list(_page(queryset.select_related("section"), cursor, limit, offset))
-    return with_cards(rows, tags=tags)
+    return with_cards(rows) if cards else rows
 
 
-def latest(cursor=None, limit=PAGE_SIZE, *, offset=0, exclude=None, tags=True):
-    """The newest public articles, optionally leaving out one (the lead story)."""
+def latest(cursor=None, limit=PAGE_SIZE, *, offset=0, exclude=None, cards=True):
+    """The newest public articles, optionally leaving out one (the lead story).
+
+    cards=False skips the prefetch, for a caller that prefetches several lists at once.
+    """
     queryset = Article.objects.published()
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
-    return _articles(queryset, cursor, limit, offset, tags=tags)
+    return _articles(queryset, cursor, limit, offset, cards=cards)
 
 
 def in_section(section, cursor=None, limit=PAGE_SIZE, *, offset=0):

@@ -1,0 +1,123 @@
+"""Template helpers for the reader site: navigation, images, SEO markup."""
+
+import json
+
+from django import template
+from django.conf import settings
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles.cache import public_cache_generation
+from articles.models import Section
+
+register = template.Library()
+
+# What json_script escapes, so article text can never close the <script> element.
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+FEATURED_SIZES = "(min-width: 52rem) 48rem, 100vw"
+
+
+@register.simple_tag
+def nav_sections():
+    """Every section for the menu, cached until the next change readers could see."""
+    key = f"nav-sections:{public_cache_generation()}"
+    sections = cache.get(key)
+    if sections is None:
+        sections = [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")]
+        cache.set(key, sections, settings.PUBLIC_CACHE_SECONDS)
+    return sections
+
+
+@register.filter
+def absolute(url):
+    """A site-relative URL made absolute with SITE_URL; absolute ones pass through."""
+    if not url:
+        return ""
+    url = str(url)
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+@register.simple_tag(takes_context=True)
+def csp_nonce_attr(context):
+    """' nonce="…"' when django-csp gives this request a nonce, else nothing."""
+    request = context.get("request")
+    if request is None or not hasattr(request, "csp_nonce"):
+        return ""
+    return format_html(' nonce="{}"', str(request.csp_nonce))
+
+
+def social_image_url(article):
+    if article.social_image:
+        return absolute(article.social_image.url)
+    if article.featured_image:
+        return absolute(article.image_social.url)
+    return ""
+
+
+@register.simple_tag
+def article_social_image(article):
+    return social_image_url(article)
+
+
+@register.inclusion_tag("articles/_featured_image.html")
+def featured_image(article, sizes=FEATURED_SIZES, eager=False):
+    """A responsive <img> whose width/height reserve its box before it loads."""
+    renditions = article.renditions()
+    if not renditions:
+        return {"image": None}
+    url, width = renditions[-1]
+    return {
+        "image": {
+            "src": url,
+            "srcset": ", ".join(f"{u} {w}w" for u, w in renditions),
+            "sizes": sizes,
+            "width": width,
+            "height": article.rendition_height(width),
+            "alt": article.featured_image_alt,
+            "eager": eager,
+        },
+        "caption": article.featured_image_caption,
+        "credit": article.featured_image_credit,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def article_jsonld(context, article):
+    """schema.org NewsArticle for search engines, safe inside a <script> element."""
+    authors = [
+        {
+            "@type": "Person",
+            "name": link.author.byline,
+            "url": absolute(link.author.get_absolute_url()),
+        }
+        for link in article.author_links.all()
+    ]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "description": article.seo_description,
+        "mainEntityOfPage": context.get("canonical_url") or absolute(article.get_absolute_url()),
+        "datePublished": article.published_at,
+        "dateModified": max(filter(None, [article.updated_at, article.published_at])),
+        "author": authors,
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+        },
+    }
+    image = social_image_url(article)
+    if image:
+        data["image"] = [image]
+    if article.section_id:
+        data["articleSection"] = article.section.name
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    nonce = csp_nonce_attr(context)
+    return format_html(
+        '<script type="application/ld+json"{}>{}</script>',
+        nonce,
+        mark_safe(text),  # noqa: S308
+    )
