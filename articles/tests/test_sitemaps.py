@@ -1,0 +1,193 @@
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.tests.factories import UserFactory
+from articles import sitemaps
+from articles.models import Article
+from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+SITEMAP_URLS = [
+    "/sitemap.xml",
+    "/sitemap-articles.xml",
+    "/sitemap-sections.xml",
+    "/sitemap-tags.xml",
+    "/sitemap-authors.xml",
+    "/sitemap-news.xml",
+]
+MAX_QUERIES = 6
+
+
+def parse(client, url, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"].startswith("application/xml")
+    # Our own response, not untrusted input.
+    return ElementTree.fromstring(response.content)  # noqa: S314
+
+
+def locations(root):
+    return [loc.text for loc in root.iterfind(".//sm:loc", NS)]
+
+
+@pytest.fixture
+def newsroom(db):
+    tag, unused_tag = TagFactory(slug="elections"), TagFactory(slug="unused")
+    writer, idle = UserFactory(role="Author"), UserFactory(role="Author")
+    story = ArticleFactory(published=True, title="Polls open", authors=[writer], tags=[tag])
+    draft = ArticleFactory(title="Draft", authors=[idle], tags=[unused_tag])
+    scheduled = ArticleFactory(scheduled=True, title="Soon", authors=[idle], tags=[unused_tag])
+    return {
+        "tag": tag,
+        "writer": writer,
+        "idle": idle,
+        "story": story,
+        "draft": draft,
+        "scheduled": scheduled,
+    }
+
+
+def test_index_lists_every_sitemap_at_the_site_url(client, newsroom, settings):
+    settings.SITE_URL = "https://news.example.com"
+    root = parse(client, "/sitemap.xml", HTTP_HOST="127.0.0.1")
+    assert root.tag == f"{{{NS['sm']}}}sitemapindex"
+    assert locations(root) == [
+        "https://news.example.com/sitemap-articles.xml",
+        "https://news.example.com/sitemap-sections.xml",
+        "https://news.example.com/sitemap-tags.xml",
+        "https://news.example.com/sitemap-authors.xml",
+        "https://news.example.com/sitemap-news.xml",
+    ]
+    lastmod = root.find("sm:sitemap/sm:lastmod", NS).text
+    assert parse_datetime(lastmod) == newsroom["story"].updated_at
+
+
+def test_article_sitemap_lists_only_published_articles_with_lastmod(client, newsroom):
+    root = parse(client, "/sitemap-articles.xml")
+    story = newsroom["story"]
+    assert locations(root) == [f"http://testserver/articles/{story.slug}/"]
+    assert parse_datetime(root.find(".//sm:lastmod", NS).text) == story.updated_at
+
+
+def test_sitemaps_use_site_url_not_the_request_host(client, newsroom, settings):
+    settings.SITE_URL = "https://news.example.com"
+    for url in SITEMAP_URLS[1:]:
+        found = locations(parse(client, url, HTTP_HOST="127.0.0.1"))
+        assert found, url
+        assert all(loc.startswith("https://news.example.com/") for loc in found), found
+
+
+def test_section_sitemap_lists_every_section(client):
+    SectionFactory(slug="news"), SectionFactory(slug="sport")
+    assert locations(parse(client, "/sitemap-sections.xml")) == [
+        "http://testserver/section/news/",
+        "http://testserver/section/sport/",
+    ]
+
+
+def test_tag_and_author_sitemaps_leave_out_those_without_public_stories(client, newsroom):
+    assert locations(parse(client, "/sitemap-tags.xml")) == ["http://testserver/tag/elections/"]
+    writer = newsroom["writer"]
+    assert locations(parse(client, "/sitemap-authors.xml")) == [
+        f"http://testserver/author/{writer.slug}/"
+    ]
+
+
+def test_news_sitemap_describes_the_last_two_days(client, settings):
+    settings.SITE_NAME = "The Harbour Gazette"
+    settings.LANGUAGE_CODE = "en-gb"
+    fresh = ArticleFactory(published=True, title="Ferry strike & talks")
+    ArticleFactory(published=True, published_at=timezone.now() - timedelta(hours=49))
+    ArticleFactory(scheduled=True)
+
+    root = parse(client, "/sitemap-news.xml")
+
+    assert locations(root) == [f"http://testserver/articles/{fresh.slug}/"]
+    news = root.find("sm:url/news:news", NS)
+    assert news.find("news:publication/news:name", NS).text == "The Harbour Gazette"
+    assert news.find("news:publication/news:language", NS).text == "en"
+    assert news.find("news:title", NS).text == "Ferry strike & talks"
+    published = parse_datetime(news.find("news:publication_date", NS).text)
+    assert published == fresh.published_at
+
+
+@pytest.mark.parametrize(
+    ("language_code", "expected"), [("en-gb", "en"), ("de", "de"), ("zh-hant", "zh-tw")]
+)
+def test_news_language_is_the_code_google_expects(settings, language_code, expected):
+    settings.LANGUAGE_CODE = language_code
+    assert sitemaps.news_language() == expected
+
+
+def test_large_sitemaps_are_split_into_pages(client, monkeypatch):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    stories = [ArticleFactory(published=True) for _ in range(5)]
+    index = locations(parse(client, "/sitemap.xml"))
+    assert index[:3] == [
+        "http://testserver/sitemap-articles.xml",
+        "http://testserver/sitemap-articles.xml?p=2",
+        "http://testserver/sitemap-articles.xml?p=3",
+    ]
+    last_page = locations(parse(client, "/sitemap-articles.xml?p=3"))
+    assert last_page == [f"http://testserver/articles/{stories[-1].slug}/"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-nothing.xml",
+        "/sitemap-articles.xml?p=0",
+        "/sitemap-articles.xml?p=2",
+        "/sitemap-articles.xml?p=abc",
+        "/sitemap-articles.xml?p=99999999999999999999",
+        "/sitemap.xml/",
+        "/sitemap.xmlx",
+        "/sitemap-articles.xml.gz",
+        "/sitemap-news.xml?p=-1",
+    ],
+)
+def test_bad_sitemap_addresses_are_not_found(client, newsroom, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_sitemaps_run_the_same_few_queries_however_many_stories(
+    client, django_assert_max_num_queries, count
+):
+    tags = [TagFactory() for _ in range(4)]
+    authors = [UserFactory(role="Author") for _ in range(3)]
+    for _ in range(count):
+        ArticleFactory(published=True, authors=authors, tags=tags)
+    for url in SITEMAP_URLS:
+        with django_assert_max_num_queries(MAX_QUERIES):
+            root = parse(client, url)
+        assert locations(root), url
+    assert len(locations(parse(client, "/sitemap-articles.xml"))) == count
+
+
+def test_publishing_updates_the_cached_sitemap(
+    client, newsroom, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    assert len(locations(parse(client, "/sitemap-articles.xml"))) == 1
+    with django_assert_num_queries(0):
+        parse(client, "/sitemap-articles.xml")
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom["draft"].status = Article.Status.PUBLISHED
+        newsroom["draft"].save()
+    assert len(locations(parse(client, "/sitemap-articles.xml"))) == 2
+
+
+@pytest.mark.parametrize("url", SITEMAP_URLS)
+def test_sitemap_answers_a_conditional_get_with_not_modified(client, newsroom, url):
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
