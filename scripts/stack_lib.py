@@ -1,0 +1,295 @@
+"""The production stack on loopback: MariaDB, gunicorn (socket-activated) and Nginx.
+
+Shared by the stack test (stack_test.py) and the benchmark (bench_run.py). Every
+process runs from the repository's own files: gunicorn.conf.py and the Nginx
+template nginx/aiblogger.conf.j2 rendered exactly as Ansible renders it.
+"""
+
+# ruff: noqa: S603, S607 (fixed command lines; tools found on PATH as an operator would)
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jinja2
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
+
+NGINX_MAIN = """\
+user www-data;
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/logs/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+    log_format timed '$remote_addr "$request" $status $body_bytes_sent $request_time '
+                     '$upstream_cache_status';
+    access_log {access_log};
+    client_body_temp_path {tmp}/nginx/body;
+    proxy_temp_path {tmp}/nginx/proxy;
+    fastcgi_temp_path {tmp}/nginx/fastcgi;
+    uwsgi_temp_path {tmp}/nginx/uwsgi;
+    scgi_temp_path {tmp}/nginx/scgi;
+    include {tmp}/aiblogger.conf;
+}}
+"""
+
+
+class StackError(Exception):
+    """A step of bringing the stack up failed; the message says which."""
+
+
+def render_template(path, **variables):
+    """Render a Jinja2 template the way Ansible's template module does."""
+    # Not HTML: escaping would corrupt the configuration.
+    environment = jinja2.Environment(  # noqa: S701
+        loader=jinja2.FileSystemLoader(str(Path(path).parent)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(Path(path).name).render(**variables)
+
+
+class Stack:
+    def __init__(
+        self,
+        *,
+        db_name,
+        host="news.test",
+        http_port=18080,
+        https_port=18443,
+        microcache_seconds=5,
+        app_env=None,
+        nginx_workers=2,
+        access_log=True,
+    ):
+        self.db_name = db_name
+        self.host = host
+        self.http_port = http_port
+        self.https_port = https_port
+        self.microcache_seconds = microcache_seconds
+        self.origin = f"https://{host}:{https_port}"
+        self.nginx_workers = nginx_workers
+        self.access_log = access_log
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"aiblogger-{db_name}-"))
+        self.tmp.chmod(0o755)  # Nginx's workers (www-data) read static files here
+        for sub in ("logs", "nginx", "static", "media", "acme", "cache"):
+            (self.tmp / sub).mkdir()
+        self.socket = self.tmp / "gunicorn.sock"
+        self.ready_file = self.tmp / "gunicorn.ready"
+        self.cert = self.tmp / "tls.crt"
+        self.key = self.tmp / "tls.key"
+        self.gunicorn_log = self.tmp / "logs" / "gunicorn.log"
+        self.nginx_access_log = self.tmp / "logs" / "nginx-access.log"
+        self.supervisor = None
+        self.nginx = None
+        self.env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="aiblogger.settings.prod",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS=host,
+            DJANGO_CSRF_TRUSTED_ORIGINS=self.origin,
+            SITE_URL=self.origin,
+            DATABASE_URL=f"mysql://root@127.0.0.1:3306/{db_name}",
+            CACHE_URL="redis://127.0.0.1:6379/0",
+            CACHE_KEY_PREFIX=db_name,
+            STATIC_ROOT=str(self.tmp / "static"),
+            MEDIA_ROOT=str(self.tmp / "media"),
+            SITE_INDEXABLE="false",
+            PYTHONUNBUFFERED="1",
+        )
+        self.env.update(app_env or {})
+
+    # --- database and files -------------------------------------------------
+    def mysql(self, sql):
+        result = subprocess.run(
+            ["mysql", "-h127.0.0.1", "-uroot", "-N", "-B", "-e", sql],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode:
+            raise StackError(f"mysql failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def create_database(self):
+        self.mysql(
+            f"DROP DATABASE IF EXISTS `{self.db_name}`; CREATE DATABASE `{self.db_name}` "
+            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+
+    def drop_database(self):
+        self.mysql(f"DROP DATABASE IF EXISTS `{self.db_name}`")
+
+    def manage(self, *args, env=None, timeout=None):
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=REPO,
+            env=dict(self.env, **(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode:
+            last = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:]
+            raise StackError(f"manage.py {args[0]} failed: {' '.join(last)}")
+        return result.stdout
+
+    def shell(self, code):
+        """Run Python inside Django with the stack's settings and return its stdout."""
+        return self.manage("shell", "-c", code)
+
+    def shell_json(self, code):
+        return json.loads(self.shell(code).strip().splitlines()[-1])
+
+    def make_certificate(self):
+        result = subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "ec",
+                "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", f"/CN={self.host}", "-addext", f"subjectAltName=DNS:{self.host}",
+                "-keyout", str(self.key), "-out", str(self.cert),
+            ],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if result.returncode:
+            raise StackError(f"openssl failed: {result.stderr.strip()}")
+
+    def render_nginx(self):
+        site = render_template(
+            REPO / "nginx" / "aiblogger.conf.j2",
+            nginx_server_name=self.host,
+            nginx_http_port=self.http_port,
+            nginx_https_port=self.https_port,
+            nginx_listen_address="127.0.0.1",
+            nginx_listen_ipv6=False,
+            nginx_app_socket=str(self.socket),
+            nginx_static_root=str(self.tmp / "static"),
+            nginx_media_root=str(self.tmp / "media"),
+            nginx_tls_certificate=str(self.cert),
+            nginx_tls_certificate_key=str(self.key),
+            nginx_acme_root=str(self.tmp / "acme"),
+            nginx_pages_root=str(REPO / "nginx" / "pages"),
+            nginx_cache_path=str(self.tmp / "cache"),
+            nginx_microcache_seconds=self.microcache_seconds,
+        )
+        (self.tmp / "aiblogger.conf").write_text(site)
+        access_log = f"{self.nginx_access_log} timed" if self.access_log else "off"
+        (self.tmp / "nginx.conf").write_text(
+            NGINX_MAIN.format(tmp=self.tmp, workers=self.nginx_workers, access_log=access_log)
+        )
+
+    # --- processes ------------------------------------------------------------
+    def start_app(self, timeout=60):
+        self.ready_file.unlink(missing_ok=True)
+        log = open(self.gunicorn_log, "ab")  # noqa: SIM115 (lives as long as the process)
+        self.supervisor = subprocess.Popen(
+            [
+                PYTHON, str(REPO / "scripts" / "stack_supervisor.py"),
+                str(self.socket), str(self.ready_file),
+                "--", GUNICORN, "-c", str(REPO / "gunicorn.conf.py"),
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        return self.wait_ready(None, timeout)
+
+    def wait_ready(self, old_pid, timeout=60):
+        """Wait until a gunicorn other than old_pid has told us READY=1; return its pid."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.supervisor.poll() is not None:
+                raise StackError(f"gunicorn did not start; see {self.gunicorn_log}")
+            if self.ready_file.exists():
+                pid = int(self.ready_file.read_text() or 0)
+                if pid and pid != old_pid:
+                    return pid
+            time.sleep(0.05)
+        raise StackError(f"gunicorn not ready after {timeout}s; see {self.gunicorn_log}")
+
+    def app_pid(self):
+        return int(self.ready_file.read_text())
+
+    def restart_app(self):
+        """Stop gunicorn gracefully and start a new one on the same socket."""
+        old = self.app_pid()
+        self.supervisor.send_signal(signal.SIGHUP)
+        return self.wait_ready(old)
+
+    def stop_app(self):
+        if self.supervisor and self.supervisor.poll() is None:
+            self.supervisor.terminate()
+            try:
+                self.supervisor.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.supervisor.pid, signal.SIGKILL)
+                self.supervisor.wait()
+        self.supervisor = None
+
+    def start_nginx(self):
+        conf = str(self.tmp / "nginx.conf")
+        test = subprocess.run(
+            ["nginx", "-t", "-q", "-p", str(self.tmp), "-c", conf], capture_output=True, text=True
+        )
+        if test.returncode:
+            raise StackError(f"nginx -t failed: {test.stderr.strip()}")
+        self.nginx = subprocess.Popen(
+            ["nginx", "-p", str(self.tmp), "-c", conf, "-g", "daemon off;"],
+            stderr=open(self.tmp / "logs" / "nginx-stderr.log", "ab"),  # noqa: SIM115
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while not (self.tmp / "nginx.pid").exists():
+            if self.nginx.poll() is not None or time.monotonic() > deadline:
+                raise StackError("nginx did not start; see logs/nginx-error.log")
+            time.sleep(0.05)
+
+    def stop_nginx(self):
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.send_signal(signal.SIGQUIT)
+            try:
+                self.nginx.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.nginx.pid, signal.SIGKILL)
+                self.nginx.wait()
+        self.nginx = None
+
+    def up(self, *, seed_articles, fresh=True):
+        """Build everything from scratch: database, static files, certificate, processes."""
+        if fresh:
+            self.create_database()
+        self.manage("migrate", "--noinput")
+        if seed_articles is not None:
+            self.manage("seed_demo", "--articles", str(seed_articles), "--password", "x")
+        self.manage("collectstatic", "--noinput")
+        self.make_certificate()
+        self.render_nginx()
+        self.start_app()
+        self.start_nginx()
+
+    def down(self, *, drop_database=False, keep_files=False):
+        self.stop_nginx()
+        self.stop_app()
+        if drop_database:
+            self.drop_database()
+        if keep_files:
+            print(f"stack files kept in {self.tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
