@@ -1,4 +1,5 @@
 import unicodedata
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -51,9 +53,13 @@ class PagedArticlesMixin:
             raise BadRequest("Use either page or before, not both.")
         if before is not None:
             try:
-                return listing.decode_cursor(before), 1
+                cursor = listing.decode_cursor(before)
             except listing.BadCursor:
                 raise BadRequest("That page address is not valid.") from None
+            # Cursors come from published stories, so none lies in the future.
+            if cursor[0] > timezone.now() + timedelta(days=1):
+                raise BadRequest("That page address is not valid.")
+            return cursor, 1
         if page is None:
             return None, 1
         if not page.isascii() or not page.isdigit() or len(page) > 6:
