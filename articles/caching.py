@@ -76,7 +76,7 @@ def cache_public_page(view):
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response = response.render()
-            if response.status_code == 200:
+            if response.status_code == 200 and not response.has_header("Cache-Control"):
                 patch_cache_control(response, private=True, no_cache=True)
             return response
 

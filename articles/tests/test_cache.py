@@ -1,0 +1,182 @@
+"""Anonymous pages come from the cache, yet no reader sees an edit late."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Correction, PreviewLink
+from articles.publishing import article_publish, article_unpublish
+from articles.tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run the cache invalidation that a real commit would trigger."""
+
+    def run(change):
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+
+    return run
+
+
+def test_second_anonymous_request_is_served_without_the_database(
+    client, django_assert_num_queries
+):
+    article = ArticleFactory(published=True, title="Cached story")
+    first = client.get(article.get_absolute_url())
+    with django_assert_num_queries(0):
+        second = client.get(article.get_absolute_url())
+    assert second.status_code == 200
+    assert "Cached story" in second.content.decode()
+    def without_nonce(response):
+        return re.sub(r' nonce="[^"]+"', "", response.content.decode())
+
+    assert without_nonce(first) == without_nonce(second)
+
+
+def test_publishing_shows_up_on_the_cached_home_page_at_once(client, editor, on_commit):
+    ArticleFactory(published=True, title="Already out")
+    draft = ArticleFactory(title="Fresh scoop")
+    assert "Fresh scoop" not in client.get("/").content.decode()
+    on_commit(lambda: article_publish(article=draft, by=editor))
+    assert "Fresh scoop" in client.get("/").content.decode()
+
+
+def test_editing_changes_the_cached_article_page_at_once(client, on_commit):
+    article = ArticleFactory(published=True, standfirst="The first version.")
+    url = article.get_absolute_url()
+    assert "The first version." in client.get(url).content.decode()
+
+    def edit():
+        article.standfirst = "The corrected version."
+        article.save()
+
+    on_commit(edit)
+    assert "The corrected version." in client.get(url).content.decode()
+
+
+def test_a_correction_shows_up_at_once(client, on_commit):
+    article = ArticleFactory(published=True)
+    url = article.get_absolute_url()
+    client.get(url)
+    on_commit(lambda: Correction.objects.create(article=article, note="We got the date wrong."))
+    assert "We got the date wrong." in client.get(url).content.decode()
+
+
+def test_unpublishing_removes_the_cached_page_at_once(client, editor, on_commit):
+    article = ArticleFactory(published=True, title="Withdrawn story")
+    url = article.get_absolute_url()
+    assert client.get(url).status_code == 200
+    assert "Withdrawn story" in client.get("/").content.decode()
+    on_commit(lambda: article_unpublish(article=article, by=editor))
+    assert client.get(url).status_code == 404
+    assert "Withdrawn story" not in client.get("/").content.decode()
+
+
+def test_cached_pages_expire_within_the_public_bound(client, settings):
+    """A scheduled story going live triggers no save; the timeout bounds the wait."""
+    from django.core.cache import cache
+
+    settings.PUBLIC_CACHE_SECONDS = 60
+    ArticleFactory(published=True)
+    client.get("/")
+    page_keys = [key for key in cache._cache if ":page:" in key]
+    assert page_keys
+    for key in page_keys:
+        assert cache._expire_info[key] - timezone.now().timestamp() <= 60
+
+
+def test_logged_in_members_never_get_or_fill_the_cache(client, client_for, author):
+    ArticleFactory(published=True)
+    anonymous = client.get("/").content.decode()
+    assert "Log in" in anonymous
+    member = client_for(author).get("/")
+    assert "Log out" in member.content.decode()
+    assert "private" in member["Cache-Control"]
+    client.logout()
+    assert "Log out" not in client.get("/").content.decode()
+
+
+def test_staff_preview_of_a_draft_is_never_cached(client_for, author, client):
+    draft = ArticleFactory(authors=[author], title="Secret draft")
+    response = client_for(author).get(draft.get_absolute_url())
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert "noindex" in response["X-Robots-Tag"]
+    client.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_preview_links_are_never_cached(client):
+    draft = ArticleFactory(title="Shared for review")
+    link = PreviewLink.objects.create(article=draft)
+    first = client.get(link.get_absolute_url())
+    assert first["Cache-Control"] == "no-store"
+    link.revoked_at = timezone.now()
+    link.save()
+    assert client.get(link.get_absolute_url()).status_code == 404
+
+
+def test_pages_for_readers_with_a_session_are_not_cached(client):
+    ArticleFactory(published=True)
+    client.cookies["sessionid"] = "whatever"
+    response = client.get("/")
+    assert "private" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_article_page_answers_a_matching_etag_with_304(client):
+    article = ArticleFactory(published=True)
+    first = client.get(article.get_absolute_url())
+    etag = first["ETag"]
+    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_article_page_answers_if_modified_since_with_304(client):
+    article = ArticleFactory(published=True)
+    first = client.get(article.get_absolute_url())
+    assert first.status_code == 200
+    again = client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304
+
+
+def test_an_edit_changes_the_etag(client, on_commit):
+    article = ArticleFactory(published=True)
+    etag = client.get(article.get_absolute_url())["ETag"]
+
+    def edit():
+        article.title = "A new headline"
+        article.save()
+
+    on_commit(edit)
+    response = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_each_cached_page_gets_its_own_csp_nonce(client):
+    article = ArticleFactory(published=True)
+    nonces = []
+    for _ in range(2):
+        response = client.get(article.get_absolute_url())
+        header = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])[1]
+        script = re.search(r'<script type="application/ld\+json" nonce="([^"]+)"', response.text)
+        assert script[1] == header, "the JSON-LD carries the nonce this response allows"
+        nonces.append(header)
+    assert nonces[0] != nonces[1]
+
+
+def test_scheduled_story_stays_hidden_until_its_time(client):
+    article = ArticleFactory(scheduled=True, title="Embargoed results")
+    assert client.get(article.get_absolute_url()).status_code == 404
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
+    from articles.cache import invalidate_public_pages
+
+    invalidate_public_pages()  # what publish_due does when the time comes
+    assert client.get(article.get_absolute_url()).status_code == 200
