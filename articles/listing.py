@@ -174,16 +174,12 @@ def search_terms(query):
     return re.findall(r"\w+", query)[:SEARCH_MAX_TERMS]
 
 
-def search(query, limit=PAGE_SIZE, *, offset=0):
-    """Public articles matching the query's words in title, standfirst or body.
+def search_queryset(terms):
+    """Public articles matching every word (SQLite) or ranked by FULLTEXT (MySQL).
 
     MySQL and MariaDB rank by the FULLTEXT index (migration 0003); natural
     language mode has no operators, so no user input can be a syntax error.
-    Elsewhere every word must appear somewhere, newest first.
     """
-    terms = search_terms(query)
-    if not terms:
-        return []
     queryset = Article.objects.published().select_related("section")
     if connection.vendor == "mysql":
         relevance = RawSQL(
@@ -191,15 +187,22 @@ def search(query, limit=PAGE_SIZE, *, offset=0):
             "articles_article.body) AGAINST (%s IN NATURAL LANGUAGE MODE)",
             [" ".join(terms)],
         )
-        queryset = (
+        return (
             queryset.alias(relevance=relevance)
             .filter(relevance__gt=0)
             .order_by("-relevance", "-published_at", "-id")
         )
-    else:
-        for term in terms:
-            queryset = queryset.filter(
-                Q(title__icontains=term) | Q(standfirst__icontains=term) | Q(body__icontains=term)
-            )
-        queryset = queryset.order_by("-published_at", "-id")
-    return with_cards(list(queryset[offset : offset + limit + 1]), tags=False)
+    for term in terms:
+        queryset = queryset.filter(
+            Q(title__icontains=term) | Q(standfirst__icontains=term) | Q(body__icontains=term)
+        )
+    return queryset.order_by("-published_at", "-id")
+
+
+def search(query, limit=PAGE_SIZE, *, offset=0):
+    """One page of search results for a reader's query, plus one to say there is more."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    rows = list(search_queryset(terms)[offset : offset + limit + 1])
+    return with_cards(rows, tags=False)
