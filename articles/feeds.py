@@ -5,22 +5,16 @@ featured image (its 960 px rendition) as a Media RSS element: an RSS enclosure
 would need the file's length, which only a storage round trip per item knows.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.views.decorators.http import require_safe
 
 from accounts.models import User
 
 from . import listing
-from .cache import public_cache_generation
 from .models import RENDITION_WIDTHS, Section, Tag
 
 FEED_ITEMS = 20
@@ -33,36 +27,6 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 def absolute(url):
     """The URL readers reach through the public origin, whatever host the request used."""
     return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
-
-
-def cached_for_readers(view):
-    """Serve a feed or sitemap from the cache until something public changes.
-
-    The body is the same for every visitor, signed in or not, so one copy per
-    address serves all. The key holds the public cache generation, so a publish
-    retires it at once; PUBLIC_CACHE_SECONDS bounds it otherwise. Conditional
-    GETs (If-None-Match) are answered with 304 from the body's ETag.
-    """
-
-    @wraps(view)
-    def cached(request, *args, **kwargs):
-        page = request.GET.get("p", "")
-        if len(page) > 9:
-            return view(request, *args, **kwargs)  # not a page we have; not worth a slot
-        key = f"public-xml:{public_cache_generation()}:{request.path}:{page}"
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            if hasattr(response, "render"):
-                response.render()
-            patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
-            set_response_etag(response)
-            cache.set(key, response, settings.PUBLIC_CACHE_SECONDS)
-        return get_conditional_response(request, etag=response["ETag"], response=response)
-
-    return require_safe(cached)
 
 
 def _add_image(handler, image):

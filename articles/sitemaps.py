@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 
-from .models import Article, Section, Tag
+from .models import Article, ArticleAuthor, ArticleTag, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 # Google News reads at most 1,000 stories per sitemap.
@@ -111,20 +111,26 @@ class SectionSitemap(PublicSitemap):
         return Section.objects.order_by("pk")
 
 
+def _has_public_story(links, field):
+    # The link tables' public_since is the copy of published() that tag and author
+    # pages page through, so this lists exactly the pages that show a story, and
+    # costs one index probe per tag or author instead of a pass over the archive.
+    return Exists(links.filter(**{field: OuterRef("pk")}, public_since__lte=timezone.now()))
+
+
 class TagSitemap(PublicSitemap):
     """Tags with at least one public story: an empty tag page is not worth a crawl."""
 
     def items(self):
-        public = Article.objects.published().filter(tags=OuterRef("pk"))
-        return Tag.objects.filter(Exists(public)).order_by("pk")
+        return Tag.objects.filter(_has_public_story(ArticleTag.objects, "tag")).order_by("pk")
 
 
 class AuthorSitemap(PublicSitemap):
     """Authors with at least one public story."""
 
     def items(self):
-        public = Article.objects.published().filter(authors=OuterRef("pk"))
-        return User.objects.filter(Exists(public)).only("slug").order_by("pk")
+        has_story = _has_public_story(ArticleAuthor.objects, "author")
+        return User.objects.filter(has_story).only("slug").order_by("pk")
 
 
 SITEMAPS = {

@@ -268,3 +268,13 @@ def test_feed_answers_a_conditional_get_with_not_modified(client, newsroom, kind
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_a_signed_in_editor_gets_a_fresh_feed(client_for, editor, newsroom):
+    client = client_for(editor)
+    response = client.get(reverse("feeds:latest-rss"))
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    assert [e.title for e in feedparser.parse(response.content).entries] == [
+        "Council <approves> budget & tram line"
+    ]
