@@ -6,14 +6,17 @@ self-signed certificate for news.test. Prints PASS/FAIL per check and ends with
 "N passed, M failed"; exits non-zero when anything failed.
 """
 
+# ruff: noqa: S603, S607 (runs the repository's own scripts and systemd-analyze)
 import gzip
 import http.client
 import json
 import re
 import secrets
+import shutil
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -22,7 +25,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stack_lib import Stack, StackError  # noqa: E402
+from stack_lib import REPO, Stack, StackError, render_template  # noqa: E402
 
 HOST = "news.test"
 MICROCACHE_SECONDS = 5
@@ -422,6 +425,59 @@ class StackTest:
         expect(during > 0, "no request completed while gunicorn restarted")
         return f"{total} requests, 0 lost, 2 restarts, {during} answered during restarts"
 
+    def database_backup(self):
+        backups = self.stack.tmp / "backups"
+        script = str(Path(__file__).resolve().parent / "backup-db.sh")
+        env = dict(self.stack.env)
+        for _ in range(3):
+            run = subprocess.run([script, str(backups), "2"], env=env, capture_output=True)
+            expect(run.returncode == 0, f"backup failed: {run.stderr.decode().strip()}")
+            time.sleep(1.1)  # one dump per second: names carry the time
+        dumps = sorted(backups.glob("aiblogger_stack-*.sql.gz"))
+        expect(len(dumps) == 2, f"{len(dumps)} dumps kept, expected the newest 2")
+        sql = gzip.decompress(dumps[-1].read_bytes()).decode()
+        expect("CREATE TABLE `articles_article`" in sql, "the dump has no articles table")
+        expect("INSERT INTO `articles_article`" in sql, "the dump has no article rows")
+        env["DATABASE_URL"] = "mysql://root@127.0.0.1:3306/aiblogger_no_such_db"
+        run = subprocess.run([script, str(backups), "2"], env=env, capture_output=True)
+        reason = run.stderr.decode().strip()
+        expect(run.returncode != 0 and len(reason.splitlines()) == 1, f"bad URL gave {reason!r}")
+        expect(len(list(backups.glob("*.gz*"))) == 2, "a failed dump left a file behind")
+        return f"{dumps[-1].stat().st_size} bytes gzipped; failure says: {reason}"
+
+    def systemd_units_verify(self):
+        if not shutil.which("systemd-analyze"):
+            raise Failed("systemd-analyze is not installed")
+        units = self.stack.tmp / "units"
+        units.mkdir()
+        # The values Ansible uses, except paths that must exist on this machine.
+        for template in sorted((REPO / "systemd").glob("*.j2")):
+            (units / template.name.removesuffix(".j2")).write_text(
+                render_template(
+                    template,
+                    app_name="aiblogger",
+                    app_user="www-data",
+                    app_group="www-data",
+                    app_root="/srv/aiblogger",
+                    app_current_dir=str(REPO),
+                    app_env_file="/etc/aiblogger/aiblogger.env",
+                    app_socket_path="/run/aiblogger/gunicorn.sock",
+                    app_media_root="/srv/aiblogger/media",
+                    app_backup_dir="/var/backups/aiblogger",
+                    app_backup_keep=14,
+                )
+            )
+        names = sorted(path.name for path in units.iterdir())
+        run = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", *names],
+            cwd=units,
+            capture_output=True,
+            text=True,
+        )
+        complaints = (run.stdout + run.stderr).strip()
+        expect(run.returncode == 0 and not complaints, complaints.splitlines()[:3])
+        return ", ".join(names)
+
     def maintenance_page_when_down(self):
         self.stack.stop_app()
         r = self.client.get(f"/?down={secrets.token_hex(4)}")
@@ -480,6 +536,8 @@ def main():
         test.check("security headers present exactly once", test.security_headers_once)
         test.check("microcache: hit, logged-in bypass, edit visible", test.microcache)
         test.check("gunicorn restart under load loses no request", test.restart_loses_no_request)
+        test.check("nightly database backup keeps the newest N", test.database_backup)
+        test.check("systemd units pass systemd-analyze verify", test.systemd_units_verify)
         test.check("maintenance page when the app is down", test.maintenance_page_when_down)
     finally:
         keep = test.failed > 0 and "--keep" in sys.argv
