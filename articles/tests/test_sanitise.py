@@ -70,9 +70,9 @@ class DangerFinder(HTMLParser):
                 self.problems.append(f"{tag}[{name}]")
             if name == "style":
                 self.problems.append(f"{tag}[style]")
-            if name in ("href", "src", "action", "formaction", "xlink:href") and value:
-                if value.strip().lower().startswith(DANGEROUS_SCHEMES):
-                    self.problems.append(f"{tag}[{name}={value}]")
+            is_url = name in ("href", "src", "action", "formaction", "xlink:href")
+            if is_url and (value or "").strip().lower().startswith(DANGEROUS_SCHEMES):
+                self.problems.append(f"{tag}[{name}={value}]")
 
 
 def dangers(html):

@@ -95,7 +95,7 @@ had only learnt of the plans from social media.
 Reporting by the newsroom; corrections are listed below the story.
 """,
 ]
-IMAGES_IN_DEMO = 12
+IMAGES_IN_DEMO = 8
 BATCH = 2000
 
 
@@ -107,12 +107,18 @@ class Command(BaseCommand):
             "--articles", type=int, default=60, help="Total demo articles wanted (default 60)."
         )
         parser.add_argument(
+            "--images",
+            type=int,
+            default=IMAGES_IN_DEMO,
+            help=f"How many of the newest stories get a picture (default {IMAGES_IN_DEMO}).",
+        )
+        parser.add_argument(
             "--password",
             default=None,
             help="Password for every demo account (default: a new random one, printed).",
         )
 
-    def handle(self, *args, articles, password, **options):
+    def handle(self, *args, articles, images, password, **options):
         if articles < 0 or articles > 5_000_000:
             raise CommandError("--articles must be between 0 and 5,000,000.")
         self.verbosity = options["verbosity"]
@@ -122,7 +128,7 @@ class Command(BaseCommand):
         people = self._people(password)
         writers = [u for u, role in people if role in ("Author", "Editor", "Contributor")]
         created = self._articles(articles, sections, tags, writers)
-        self._images(min(articles, IMAGES_IN_DEMO))
+        self._images(max(0, min(articles, images)))
         invalidate_public_pages()
         self.stdout.write(
             self.style.SUCCESS(
@@ -226,18 +232,16 @@ class Command(BaseCommand):
     def _spec(self, i, now, spacing, sections):
         rng = random.Random(i)  # noqa: S311 - deterministic demo text, not security
         title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
-        roll = rng.random()
-        if roll < 0.85 or i < 20:
-            status, published_at = Article.Status.PUBLISHED, now - spacing * (i + 1)
-        elif roll < 0.90:
-            status, published_at = (
-                Article.Status.PUBLISHED,
-                now + timedelta(days=rng.randint(1, 14)),
-            )
-        elif roll < 0.95:
+        # Every twenty stories: one scheduled, one in review, one draft; the newest all live.
+        slot = i % 20 if i >= 10 else None
+        if slot == 3:
+            status, published_at = Article.Status.PUBLISHED, now + timedelta(days=1 + i % 14)
+        elif slot == 7:
             status, published_at = Article.Status.REVIEW, None
-        else:
+        elif slot == 13:
             status, published_at = Article.Status.DRAFT, None
+        else:
+            status, published_at = Article.Status.PUBLISHED, now - spacing * (i + 1)
         lead = (
             f"{title}, officials confirmed on {rng.choice(['Monday', 'Tuesday', 'Thursday'])}. "
             f"The decision affects about {rng.randint(2, 90) * 1000:,} people."

@@ -1,0 +1,70 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import User
+from articles.cache import public_cache_generation
+from articles.models import Article, Checkpoint, Section
+from articles.tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_seed_demo_builds_a_newsroom_and_prints_the_logins():
+    output = run(
+        "seed_demo", "--articles", "40", "--images", "1", "--password", "demo-passphrase-1"
+    )
+    assert Article.objects.count() == 40
+    assert Section.objects.count() == 6
+    assert "admin" in output and "demo-passphrase-1" in output
+    roles = set(User.objects.filter(is_staff=True).values_list("groups__name", flat=True))
+    assert {"Contributor", "Author", "Editor"} <= roles
+    assert User.objects.get(username="admin").is_superuser
+    statuses = set(Article.objects.values_list("status", flat=True))
+    assert {"published", "draft", "review"} <= statuses
+    assert Article.objects.filter(status="published", published_at__gt=timezone.now()).exists()
+    assert Article.objects.exclude(featured_image="").count() > 0
+    assert all(a.authors.exists() and a.tags.exists() for a in Article.objects.all())
+
+
+def test_seed_demo_run_twice_does_not_duplicate():
+    run("seed_demo", "--articles", "25", "--images", "0", "--password", "demo-passphrase-1")
+    slugs = set(Article.objects.values_list("slug", flat=True))
+    output = run(
+        "seed_demo", "--articles", "25", "--images", "0", "--password", "demo-passphrase-2"
+    )
+    assert set(Article.objects.values_list("slug", flat=True)) == slugs
+    assert "(0 new)" in output
+    assert User.objects.filter(username="editor").count() == 1
+    assert User.objects.get(username="editor").check_password("demo-passphrase-2")
+
+
+def test_seed_demo_rejects_a_negative_count():
+    with pytest.raises(CommandError, match="between 0 and"):
+        call_command("seed_demo", "--articles", "-5")
+
+
+def test_publish_due_reports_what_went_live_once():
+    first = run("publish_due")
+    assert "First run" in first
+    Checkpoint.objects.update(at=timezone.now() - timedelta(hours=1))
+    ArticleFactory(title="Scheduled budget story", status="published",
+                   published_at=timezone.now() - timedelta(minutes=30))  # fmt: skip
+    ArticleFactory(title="Still in the future", scheduled=True)
+    before = public_cache_generation()
+    second = run("publish_due")
+    assert "1 article(s) went live" in second
+    assert "Scheduled budget story" in second
+    assert "Still in the future" not in second
+    assert public_cache_generation() != before
+    third = run("publish_due")
+    assert "0 article(s) went live" in third
