@@ -5,6 +5,8 @@ featured image (its 960 px rendition) as a Media RSS element: an RSS enclosure
 would need the file's length, which only a storage round trip per item knows.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -22,11 +24,34 @@ FEED_IMAGE_WIDTH = RENDITION_WIDTHS[1]
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+# XML 1.0 cannot carry these; text pasted from word processors sometimes does.
+XML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 
 
 def absolute(url):
     """The URL readers reach through the public origin, whatever host the request used."""
     return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+def xml_safe(value):
+    """value with the control characters XML 1.0 forbids removed, in nested data too."""
+    if isinstance(value, str):
+        return XML_CONTROL_CHARS.sub("", value)
+    if isinstance(value, (list, tuple)):
+        return [xml_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    return value
+
+
+class XmlSafeFeed:
+    """Strip what XML cannot carry, so one odd character never breaks a whole feed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**xml_safe(kwargs))
+
+    def add_item(self, **kwargs):
+        super().add_item(**xml_safe(kwargs))
 
 
 def _add_image(handler, image):
@@ -38,7 +63,7 @@ def _add_image(handler, image):
     handler.endElement("media:content")
 
 
-class ArticleRssFeed(Rss201rev2Feed):
+class ArticleRssFeed(XmlSafeFeed, Rss201rev2Feed):
     """RSS 2.0 with the full body (content:encoded), every byline and the image."""
 
     def rss_attributes(self):
@@ -57,7 +82,7 @@ class ArticleRssFeed(Rss201rev2Feed):
         _add_image(handler, item["image"])
 
 
-class ArticleAtomFeed(Atom1Feed):
+class ArticleAtomFeed(XmlSafeFeed, Atom1Feed):
     """Atom with the full body as content, one author element per byline, and the image."""
 
     def root_attributes(self):

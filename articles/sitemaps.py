@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 
+from .feeds import xml_safe
 from .models import Article, ArticleAuthor, ArticleTag, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -103,6 +104,7 @@ class NewsSitemap(_ArticleSitemap):
         publication = {"name": settings.SITE_NAME, "language": news_language()}
         for url in urls:
             url["publication"] = publication
+            url["title"] = xml_safe(url["item"].title)
         return urls
 
 

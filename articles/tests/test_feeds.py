@@ -278,3 +278,23 @@ def test_a_signed_in_editor_gets_a_fresh_feed(client_for, editor, newsroom):
     assert [e.title for e in feedparser.parse(response.content).entries] == [
         "Council <approves> budget & tram line"
     ]
+
+
+@pytest.mark.parametrize("kind", FEED_NAMES)
+def test_control_characters_pasted_into_a_story_do_not_break_the_feed(client, kind):
+    writer = UserFactory(role="Author", display_name="Amara\x01 Okafor")
+    ArticleFactory(
+        published=True,
+        title="Budget\x0b vote",
+        standfirst="Close\x0c call",
+        body="Para\x1fgraph",
+        section=SectionFactory(name="Poli\x08tics"),
+        authors=[writer],
+        tags=[TagFactory(name="Elec\x02tions")],
+    )
+    entry = fetch(client, reverse(f"feeds:latest-{kind}")).entries[0]
+    assert entry.title == "Budget vote"
+    assert entry.summary == "Close call"
+    assert "Paragraph" in entry.content[0].value
+    assert entry.authors[0].name == "Amara Okafor"
+    assert {tag.term for tag in entry.tags} == {"Politics", "Elections"}

@@ -191,3 +191,9 @@ def test_sitemap_answers_a_conditional_get_with_not_modified(client, newsroom, u
     etag = client.get(url)["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+
+def test_control_characters_in_a_title_do_not_break_the_news_sitemap(client):
+    ArticleFactory(published=True, title="Budget\x0b vote")
+    root = parse(client, "/sitemap-news.xml")
+    assert root.find("sm:url/news:news/news:title", NS).text == "Budget vote"
