@@ -43,6 +43,14 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at", "featured", "meta_title", "meta_description",
             "social_image", "canonical_url",
         )  # fmt: skip
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "standfirst": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
+            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"}),
+            "meta_title": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "meta_description": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
+            "canonical_url": forms.URLInput(attrs={"class": "vLargeTextField"}),
+        }
 
     user = None  # set by ArticleAdmin.get_form
 
