@@ -6,11 +6,14 @@ template nginx/aiblogger.conf.j2 rendered exactly as Ansible renders it.
 """
 
 # ruff: noqa: S603, S607 (fixed command lines; tools found on PATH as an operator would)
+import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -76,6 +79,7 @@ class Stack:
         app_env=None,
         nginx_workers=2,
         access_log=True,
+        media_root=None,
     ):
         self.db_name = db_name
         self.host = host
@@ -89,6 +93,9 @@ class Stack:
         self.tmp.chmod(0o755)  # Nginx's workers (www-data) read static files here
         for sub in ("logs", "nginx", "static", "media", "acme", "cache"):
             (self.tmp / sub).mkdir()
+        # A database kept between runs needs its uploads kept too.
+        self.media_root = Path(media_root) if media_root else self.tmp / "media"
+        self.media_root.mkdir(parents=True, exist_ok=True)
         self.socket = self.tmp / "gunicorn.sock"
         self.ready_file = self.tmp / "gunicorn.ready"
         self.cert = self.tmp / "tls.crt"
@@ -108,7 +115,7 @@ class Stack:
             CACHE_URL="redis://127.0.0.1:6379/0",
             CACHE_KEY_PREFIX=db_name,
             STATIC_ROOT=str(self.tmp / "static"),
-            MEDIA_ROOT=str(self.tmp / "media"),
+            MEDIA_ROOT=str(self.media_root),
             SITE_INDEXABLE="false",
             PYTHONUNBUFFERED="1",
         )
@@ -179,7 +186,7 @@ class Stack:
             nginx_listen_ipv6=False,
             nginx_app_socket=str(self.socket),
             nginx_static_root=str(self.tmp / "static"),
-            nginx_media_root=str(self.tmp / "media"),
+            nginx_media_root=str(self.media_root),
             nginx_tls_certificate=str(self.cert),
             nginx_tls_certificate_key=str(self.key),
             nginx_acme_root=str(self.tmp / "acme"),
@@ -271,6 +278,27 @@ class Stack:
                 self.nginx.wait()
         self.nginx = None
 
+    def wait_healthy(self, timeout=60):
+        """Wait until /healthz answers 200 through Nginx: workers booted, database reachable."""
+        context = ssl.create_default_context(cafile=str(self.cert))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=10)
+            conn.sock = context.wrap_socket(
+                socket.create_connection(("127.0.0.1", self.https_port), timeout=10),
+                server_hostname=self.host,
+            )
+            try:
+                conn.request("GET", "/healthz", headers={"Host": self.host})
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            time.sleep(0.2)
+        raise StackError(f"/healthz did not answer 200 within {timeout}s")
+
     def up(self, *, seed_articles, fresh=True):
         """Build everything from scratch: database, static files, certificate, processes."""
         if fresh:
@@ -283,6 +311,7 @@ class Stack:
         self.render_nginx()
         self.start_app()
         self.start_nginx()
+        self.wait_healthy()
 
     def down(self, *, drop_database=False, keep_files=False):
         self.stop_nginx()

@@ -514,6 +514,7 @@ def main():
             stack.render_nginx()
             stack.start_app()
             stack.start_nginx()
+            stack.wait_healthy()
             test.discover()
         except (StackError, OSError, ValueError, KeyError) as exc:
             print(f"FAIL  stack up: {exc}")

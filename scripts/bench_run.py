@@ -1,0 +1,303 @@
+"""Load-test the real stack with wrk and write bench-results/latest.md (`make bench`).
+
+Seeds N articles (env N, default 10,000) into MariaDB database aiblogger_bench,
+starts gunicorn + Nginx as the stack test does (scripts/stack_lib.py) and drives
+each case over HTTPS on loopback, interleaved, at a few concurrencies:
+
+- static: a file Nginx serves itself, the machine's ceiling;
+- hello: a Django view that touches no database (BENCH_ENDPOINTS), Django's floor;
+- the reader pages, each "cold" (a unique query string per request misses both
+  Nginx's microcache and the app's page cache, whose keys hold the full URL)
+  and "warm" (the same URL again and again, as a burst of readers sends it).
+
+Then it compares gunicorn worker classes on the app-bound cases. It is a
+benchmark, not a test: nothing here passes or fails on a number.
+
+Environment: N (10000), BENCH_SECONDS (4), BENCH_CONCURRENCY ("8 64"),
+BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_FORCE (0).
+"""
+
+# ruff: noqa: S603, S607 (fixed command lines; wrk and mysql found on PATH)
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stack_lib import REPO, Stack, StackError  # noqa: E402
+
+COLD_SCRIPT = """\
+-- Every request gets a URL nobody asked for before: a miss in every cache.
+local counter, thread_id = 0, 0
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("tid", threads)
+end
+function init(args)
+    path = args[1]
+    sep = string.find(path, "?", 1, true) and "&" or "?"
+    thread_id = tid
+end
+function request()
+    counter = counter + 1
+    return wrk.format("GET", path .. sep .. "bench=" .. thread_id .. "-" .. counter)
+end
+"""
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        sys.exit(f"bench: {name} must be a whole number, not {value!r}")
+
+
+def parse_wrk(output):
+    def number(pattern, scale=None):
+        match = re.search(pattern, output)
+        if not match:
+            return None
+        value = float(match.group(1))
+        return value * scale[match.group(2)] if scale else value
+
+    to_ms = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": number(r"Requests/sec:\s+([\d.]+)"),
+        "p50": number(r"\s50%\s+([\d.]+)(us|ms|s|m)\b", to_ms),
+        "p99": number(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", to_ms),
+        "errors": (int(errors.group(1)) if errors else 0),
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+    }
+
+
+class Bench:
+    def __init__(self, stack, seconds, cold_script):
+        self.stack = stack
+        self.seconds = seconds
+        self.cold_script = cold_script
+        self.base = f"https://{stack.host}:{stack.https_port}"
+
+    def run(self, path, concurrency, *, cold=False):
+        command = [
+            "wrk", "--latency", f"-t{min(2, concurrency)}", f"-c{concurrency}",
+            f"-d{self.seconds}s", "--timeout", "10s", "-H", "Accept-Encoding: gzip",
+        ]  # fmt: skip
+        if cold:
+            command += ["-s", self.cold_script, self.base + "/", "--", path]
+        else:
+            command.append(self.base + path)
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise StackError(f"wrk failed on {path}: {result.stderr.strip()}")
+        if os.environ.get("BENCH_VERBOSE"):
+            print(result.stdout)
+        return parse_wrk(result.stdout)
+
+
+def discover(stack):
+    return stack.shell_json(
+        "import json\n"
+        "from articles import listing\n"
+        "from articles.models import Article, ArticleTag\n"
+        "qs = Article.objects.published().order_by('-published_at', '-id')\n"
+        "n = qs.count()\n"
+        "a = qs.select_related('section')[n // 3]\n"
+        "deep = qs[int(n * 0.9)]\n"
+        "tag = ArticleTag.objects.filter(public_since__isnull=False)"
+        ".select_related('tag')[0].tag\n"
+        "print(json.dumps({'article': a.get_absolute_url(), 'section': "
+        "a.section.get_absolute_url(), 'tag': tag.get_absolute_url(), "
+        "'deep': '/?before=' + listing.encode_cursor(deep), 'count': n}))"
+    )
+
+
+def main():
+    n = env_int("N", 10_000)
+    seconds = env_int("BENCH_SECONDS", 4)
+    rounds = env_int("BENCH_ROUNDS", 2)
+    concurrencies = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()]
+    worker_classes = os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split()
+    cores = os.cpu_count() or 1
+    load = os.getloadavg()[0]
+    if load > 0.5 * cores and os.environ.get("BENCH_FORCE") != "1":
+        sys.exit(
+            f"bench: the machine is busy (load average {load:.2f} on {cores} cores); "
+            "numbers would be noise. Wait, or set BENCH_FORCE=1."
+        )
+    if load > 0.5 * cores:
+        print(f"WARNING: load average {load:.2f} on {cores} cores: numbers are unreliable")
+
+    stack = Stack(
+        db_name="aiblogger_bench",
+        host="localhost",  # wrk takes SNI from the URL, and localhost resolves without /etc/hosts
+        http_port=18081,
+        https_port=18444,
+        app_env={"BENCH_ENDPOINTS": "true", "GUNICORN_ACCESS_LOG": ""},
+        access_log=False,
+        media_root=REPO / "var" / "bench-media",
+    )
+    cold_script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    cold_script.write_text(COLD_SCRIPT)
+    started = time.monotonic()
+    try:
+        stack.mysql(
+            "CREATE DATABASE IF NOT EXISTS `aiblogger_bench` "
+            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+        print(f"bench: migrating and seeding {n:,} articles (kept between runs)", flush=True)
+        stack.manage("migrate", "--noinput")
+        stack.manage("seed_demo", "--articles", str(n), "--password", "bench-only")
+        stack.manage("collectstatic", "--noinput")
+        stack.make_certificate()
+        stack.render_nginx()
+        stack.start_app()
+        stack.start_nginx()
+        stack.wait_healthy()
+        urls = discover(stack)
+        manifest = (stack.tmp / "static" / "staticfiles.json").read_text()
+        static = "/static/" + re.search(r'"admin/css/base.css": "([^"]+)"', manifest).group(1)
+        cases = [
+            ("static file (Nginx)", static, False),
+            ("hello view (Django, no DB)", "/bench/hello/", True),
+            ("home", "/", None),
+            ("article", urls["article"], None),
+            ("section", urls["section"], None),
+            ("tag", urls["tag"], None),
+            ("search", "/search/?q=harbour", None),
+            ("feed", "/feeds/latest.rss", None),
+            ("older stories (keyset, 90% deep)", urls["deep"], None),
+        ]
+        bench = Bench(stack, seconds, str(cold_script))
+        # Prime every page once, so "warm" means warm.
+        for _, path, _ in cases:
+            bench.run(path, 1)
+
+        results = {}
+        for round_number in range(rounds):
+            for concurrency in concurrencies:
+                for name, path, mode in cases:
+                    variants = [("cold", True), ("warm", False)] if mode is None else [("", mode)]
+                    for label, cold in variants:
+                        key = (f"{name} {label}".strip(), concurrency)
+                        print(
+                            f"  round {round_number + 1}: {key[0]} at c={concurrency}", flush=True
+                        )
+                        results.setdefault(key, []).append(bench.run(path, concurrency, cold=cold))
+
+        # Worker classes, on what gunicorn itself does: the floor and two cold pages.
+        app_cases = [
+            ("hello view", "/bench/hello/", True),
+            ("home cold", "/", True),
+            ("article cold", urls["article"], True),
+        ]
+        classes = {}
+        for worker_class in worker_classes:
+            stack.stop_app()
+            stack.env["GUNICORN_WORKER_CLASS"] = worker_class
+            stack.env["GUNICORN_THREADS"] = "4" if worker_class == "gthread" else "1"
+            stack.start_app()
+            stack.wait_healthy()
+            bench.run("/bench/hello/", max(concurrencies), cold=True)  # every worker warm
+            for name, path, cold in app_cases:
+                print(f"  worker class {worker_class}: {name}", flush=True)
+                classes[(worker_class, name)] = bench.run(path, max(concurrencies), cold=cold)
+    except StackError as exc:
+        sys.exit(f"bench: {exc}")
+    finally:
+        stack.down()
+        cold_script.unlink(missing_ok=True)
+
+    report = render_report(
+        results, classes, urls, n, seconds, rounds, concurrencies, load, started, app_cases
+    )
+    out = REPO / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(report)
+    print(report)
+    print(f"written to {out / 'latest.md'}")
+
+
+def merge(runs):
+    """Median over the rounds of each number."""
+
+    def median(key):
+        values = [run[key] for run in runs if run[key] is not None]
+        return statistics.median(values) if values else None
+
+    return {
+        "rps": median("rps"),
+        "p50": median("p50"),
+        "p99": median("p99"),
+        "errors": sum(run["errors"] for run in runs),
+    }
+
+
+def fmt(value, digits=0):
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def render_report(results, classes, urls, n, seconds, rounds, concurrencies, load, started, apps):
+    workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
+    lines = [
+        "# aiblogger benchmark",
+        "",
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
+        f"{os.cpu_count()} cores, load average {load:.2f} before the run; "
+        f"{urls['count']:,} published articles (N={n:,}); MariaDB, Redis cache; "
+        f"gunicorn sync x {workers} behind Nginx over HTTPS (HTTP/1.1 keep-alive), "
+        f"wrk -t2 on the same machine; {seconds} s per case, median of {rounds} "
+        "interleaved rounds.",
+        "",
+        "cold = a unique query string per request (misses Nginx's microcache and the app's "
+        "page cache); warm = the same URL repeatedly (Nginx microcache, 5 s).",
+        "",
+    ]
+    for concurrency in concurrencies:
+        static = merge(results[("static file (Nginx)", concurrency)])
+        hello = merge(results[("hello view (Django, no DB)", concurrency)])
+        lines += [
+            f"## {concurrency} concurrent connections",
+            "",
+            "| case | req/s | p50 ms | p99 ms | vs static | vs hello | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for (name, c), runs in results.items():
+            if c != concurrency:
+                continue
+            row = merge(runs)
+            vs_static = row["rps"] / static["rps"] if row["rps"] and static["rps"] else None
+            vs_hello = row["rps"] / hello["rps"] if row["rps"] and hello["rps"] else None
+            lines.append(
+                f"| {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} | {fmt(row['p99'], 1)} "
+                f"| {fmt(vs_static, 3)} | {fmt(vs_hello, 2)} | {row['errors']} |"
+            )
+        lines.append("")
+    if classes:
+        lines += [
+            f"## gunicorn worker class ({max(concurrencies)} connections; gthread with 4 threads)",
+            "",
+            "| worker class | case | req/s | p50 ms | p99 ms |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for (worker_class, name), row in classes.items():
+            lines.append(
+                f"| {worker_class} | {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
+                f"| {fmt(row['p99'], 1)} |"
+            )
+        lines.append("")
+    lines.append(f"Whole run: {time.monotonic() - started:.0f} s.")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
