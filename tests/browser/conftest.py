@@ -35,8 +35,14 @@ def require(condition, reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(transactional_db):
+    """Chromium for one test, started after the database is ready.
+
+    Playwright's sync API runs an event loop in this thread; started before the
+    test database is set up, it would hide the restored newsroom roles from the
+    test (Django keeps connections per async context).
+    """
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium")
     try:
         from playwright.sync_api import sync_playwright
