@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# aiblogger's production image: gunicorn serving the Django app, static files
+# collected at build time. The build stage compiles mysqlclient into wheels;
+# the runtime stage carries only the MariaDB/MySQL client library.
+# docker-compose.yml puts Nginx (nginx/aiblogger.conf.j2) in front of it.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY requirements.txt requirements-dev.txt ./
+# Jinja2 (pinned in requirements-dev.txt) renders the Nginx template in compose's setup step.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
+        "$(grep -i '^jinja2==' requirements-dev.txt)"
+
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/app/.venv/bin:$PATH \
+    DJANGO_SETTINGS_MODULE=aiblogger.settings.prod \
+    GUNICORN_BIND=0.0.0.0:8000 \
+    STATIC_ROOT=/app/var/static \
+    MEDIA_ROOT=/srv/aiblogger/media
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmariadb3 openssl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin aiblogger \
+ && mkdir -p /srv/aiblogger/media /run/aiblogger \
+ && chown aiblogger:aiblogger /srv/aiblogger/media /run/aiblogger
+WORKDIR /app
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    python -m venv /app/.venv \
+ && /app/.venv/bin/pip install --no-cache-dir --no-index /wheels/*.whl
+# The code stays root-owned: the app can write only media and its socket.
+COPY . /app
+# Static files are part of the image. The settings need no database for this,
+# and the key is a throwaway: the container gets the real one at run time.
+RUN DJANGO_SECRET_KEY=collectstatic-only-not-secret \
+    DJANGO_ALLOWED_HOSTS=localhost \
+    DJANGO_CSRF_TRUSTED_ORIGINS=https://localhost \
+    SITE_URL=https://localhost \
+    DATABASE_URL=sqlite:////tmp/unused.sqlite3 \
+    python manage.py collectstatic --noinput \
+ && rm -f /tmp/unused.sqlite3
+USER aiblogger
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "scripts/stack_docker.py", "health"]
+ENTRYPOINT ["python", "scripts/stack_docker.py", "run", "--"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]
