@@ -310,7 +310,7 @@ def robots_txt(request):
         ]
     else:
         # Staging and development hosts stay out of search engines entirely.
-        lines = ["User-agent: *", "Disallow: /"]
+        lines = ["User-agent: *", "Disallow: /", "", f"Sitemap: {_absolute('/sitemap.xml')}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 

@@ -265,6 +265,7 @@ def test_robots_txt_points_at_the_sitemap_on_production(client, settings):
 def test_robots_txt_keeps_staging_out_of_search_engines(client, settings):
     settings.SITE_INDEXABLE = False
     assert "Disallow: /\n" in client.get("/robots.txt").text
+    assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").text
 
 
 def test_bylines_keep_the_editors_order(client):
