@@ -32,6 +32,7 @@ def test_second_anonymous_request_is_served_without_the_database(
         second = client.get(article.get_absolute_url())
     assert second.status_code == 200
     assert "Cached story" in second.content.decode()
+
     def without_nonce(response):
         return re.sub(r' nonce="[^"]+"', "", response.content.decode())
 
