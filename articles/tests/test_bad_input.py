@@ -86,3 +86,17 @@ def test_server_error_page_needs_no_database(client, settings, monkeypatch):
     text = response.content.decode()
     assert "Something went wrong on our side" in text
     assert "site.css" in text
+
+
+def test_forbidden_page_uses_the_site_design(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get("/somewhere/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert '<p class="error-page__code">403</p>' in text
+    assert "site.css" in text
