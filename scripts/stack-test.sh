@@ -8,7 +8,7 @@ fail() { echo "FAIL  stack-test: $1"; echo "0 passed, 1 failed"; exit 1; }
 for tool in nginx openssl mysql redis-cli; do
     command -v "$tool" >/dev/null || fail "$tool is not installed"
 done
-mysql -h127.0.0.1 -uroot -e 'SELECT 1' >/dev/null 2>&1 || fail "MariaDB does not answer on 127.0.0.1:3306"
+MYSQL_PWD="${CI_DATABASE_PASSWORD:-}" mysql -h127.0.0.1 -u"${CI_DATABASE_USER:-root}" -e 'SELECT 1' >/dev/null 2>&1 || fail "MariaDB does not answer on 127.0.0.1:3306"
 [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" = PONG ] || fail "Redis does not answer on 127.0.0.1:6379"
 
 # The Python side tears everything down in its finally block; TERM reaches it

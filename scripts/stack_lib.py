@@ -19,10 +19,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus as quote
 
 import jinja2
 
 REPO = Path(__file__).resolve().parent.parent
+# .ci/run creates a password user, since a fresh MariaDB lets root in by socket only.
+DB_USER = os.environ.get("CI_DATABASE_USER", "root")
+DB_PASSWORD = os.environ.get("CI_DATABASE_PASSWORD", "")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
 
@@ -111,7 +115,7 @@ class Stack:
             DJANGO_ALLOWED_HOSTS=host,
             DJANGO_CSRF_TRUSTED_ORIGINS=self.origin,
             SITE_URL=self.origin,
-            DATABASE_URL=f"mysql://root@127.0.0.1:3306/{db_name}",
+            DATABASE_URL=f"mysql://{DB_USER}:{quote(DB_PASSWORD)}@127.0.0.1:3306/{db_name}",
             CACHE_URL="redis://127.0.0.1:6379/0",
             CACHE_KEY_PREFIX=db_name,
             STATIC_ROOT=str(self.tmp / "static"),
@@ -124,9 +128,10 @@ class Stack:
     # --- database and files -------------------------------------------------
     def mysql(self, sql):
         result = subprocess.run(
-            ["mysql", "-h127.0.0.1", "-uroot", "-N", "-B", "-e", sql],
+            ["mysql", "-h127.0.0.1", f"-u{DB_USER}", "-N", "-B", "-e", sql],
             capture_output=True,
             text=True,
+            env=dict(os.environ, MYSQL_PWD=DB_PASSWORD),
         )
         if result.returncode:
             raise StackError(f"mysql failed: {result.stderr.strip()}")

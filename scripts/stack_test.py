@@ -438,7 +438,7 @@ class StackTest:
         sql = gzip.decompress(dumps[-1].read_bytes()).decode()
         expect("CREATE TABLE `articles_article`" in sql, "the dump has no articles table")
         expect("INSERT INTO `articles_article`" in sql, "the dump has no article rows")
-        env["DATABASE_URL"] = "mysql://root@127.0.0.1:3306/aiblogger_no_such_db"
+        env["DATABASE_URL"] = env["DATABASE_URL"].replace("/aiblogger_stack", "/aiblogger_no_db")
         run = subprocess.run([script, str(backups), "2"], env=env, capture_output=True)
         reason = run.stderr.decode().strip()
         expect(run.returncode != 0 and len(reason.splitlines()) == 1, f"bad URL gave {reason!r}")
