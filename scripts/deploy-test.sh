@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# make deploy-test: converge a throwaway Debian 12 host with ansible/site.yml and
+# check it from outside, through its own network.
+#
+# The host is a debootstrap root filesystem (cached in $CACHE_DIR) booted with
+# real systemd by systemd-nspawn in a network namespace of ours, joined to this
+# machine by a veth pair on 10.231.0.0/30 (NAT lets it reach apt and PyPI).
+# Ansible reaches it through the chroot connection and scripts/deploy_nsenter.sh.
+# Checks: lint and syntax, convergence and idempotence, HTTPS through Nginx and
+# the gunicorn socket, utf8mb4, backup + restore, a deploy under load without a
+# failed request, rollback. Ends with "N passed, M failed"; tears down always.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VENV=${VENV:-$ROOT/.venv}
+CACHE_DIR=${DEPLOY_TEST_CACHE:-/var/cache/aiblogger-deploy-test}
+STATE_DIR=/var/lib/aiblogger-deploy-test
+RUN_DIR=/run/aiblogger-deploy-test
+MACHINE=$STATE_DIR/machine            # also ansible_host in ansible/inventories/test
+ROOTFS_CACHE=$CACHE_DIR/rootfs-bookworm
+ROOTFS_VERSION=1                      # bump when the cached rootfs recipe changes
+MIRROR=${DEPLOY_TEST_MIRROR:-}
+NETNS=aiblogger-dt
+HOST_IF=aibdt0
+HOST_ADDR=10.231.0.1
+GUEST_ADDR=10.231.0.2
+NFT_TABLE=aiblogger_dt
+DOMAIN=news.test
+VAULT_PASSWORD=aiblogger-test-vault  # public: the test inventory's vault only
+WORK=$(mktemp -d /tmp/aiblogger-deploy-test.XXXXXX)
+export AIBLOGGER_DT_PIDFILE=$RUN_DIR/leader.pid
+export ANSIBLE_CONFIG=$ROOT/ansible/ansible.cfg
+export ANSIBLE_VAULT_PASSWORD_FILE=$WORK/vault-password
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
+
+passed=0
+failed=0
+phase_name=""
+phase_start=0
+started=$(date +%s)
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+pass() { passed=$((passed + 1)); log "PASS $1"; }
+fail() { failed=$((failed + 1)); log "FAIL $1${2:+: $2}"; }
+check() {  # check "description" command...: pass when the command succeeds
+    local what=$1
+    shift
+    if "$@" >"$WORK/check.out" 2>&1; then pass "$what"; else fail "$what" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"; fi
+}
+phase() {
+    phase_end
+    phase_name=$1
+    phase_start=$(date +%s)
+    log "=== $phase_name"
+}
+phase_end() {
+    if [ -n "$phase_name" ]; then log "=== $phase_name took $(($(date +%s) - phase_start)) s"; fi
+    phase_name=""
+}
+finish() {
+    phase_end
+    log "total $(($(date +%s) - started)) s"
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+    exit $?
+}
+abort() { fail "$1" "${2:-}"; finish; }
+
+in_guest() { "$ROOT/scripts/deploy_nsenter.sh" "$MACHINE" "$@"; }
+playbook() {  # playbook NAME.yml LOGNAME [ansible args...]
+    local book=$1 name=$2
+    shift 2
+    (cd "$ROOT/ansible" && "$VENV/bin/ansible-playbook" -i inventories/test "$book" \
+        -e "app_source_dir=$WORK/src" "$@") >"$WORK/$name.log" 2>&1
+    local rc=$?
+    cp "$WORK/$name.log" "$ARTIFACTS/" 2>/dev/null
+    grep -A3 '^PLAY RECAP' "$WORK/$name.log" | sed -n '2,3p'
+    return $rc
+}
+recap_changed() { awk '/^PLAY RECAP/{r=1} r && /changed=/{sub(/.*changed=/,""); sub(/ .*/,""); s+=$0} END{print s+0}' "$WORK/$1.log"; }
+https() {  # https PATH [curl args...]: a request from this machine to the guest's Nginx
+    local path=$1
+    shift
+    curl --silent --show-error --max-time 20 --resolve "$DOMAIN:443:$GUEST_ADDR" \
+        --cacert "$MACHINE/etc/ssl/aiblogger/fullchain.pem" "$@" "https://$DOMAIN$path"
+}
+status_of() { https "$1" --output /dev/null --write-out '%{http_code}' -H 'Cookie: sessionid=deploy-test'; }
+expect_status() { [ "$(status_of "$1")" = "$2" ]; }
+sql() { in_guest mysql --batch --skip-column-names -e "$1" aiblogger; }
+row_counts() {  # "table count" for every table of the application database
+    local tables query=""
+    tables=$(sql "SELECT table_name FROM information_schema.tables WHERE table_schema='aiblogger' ORDER BY table_name")
+    for t in $tables; do query+="${query:+ UNION ALL }SELECT '$t', COUNT(*) FROM \`$t\`"; done
+    sql "$query"
+}
+
+# The checks below run some commands through `bash -c`.
+export -f in_guest https status_of expect_status sql
+export ROOT MACHINE DOMAIN GUEST_ADDR
+
+teardown() {
+    set +e
+    if [ -s "$RUN_DIR/nspawn.pid" ]; then
+        local pid
+        pid=$(cat "$RUN_DIR/nspawn.pid")
+        if kill -0 "$pid" 2>/dev/null; then
+            in_guest systemctl poweroff >/dev/null 2>&1
+            for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+            for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        fi
+        cp "$RUN_DIR/console.log" "$ARTIFACTS/console.log" 2>/dev/null
+    fi
+    rm -f "$RUN_DIR/nspawn.pid" "$RUN_DIR/leader.pid"
+    ip netns del "$NETNS" 2>/dev/null
+    ip link del "$HOST_IF" 2>/dev/null
+    nft delete table ip "$NFT_TABLE" 2>/dev/null
+    if [ -f "$RUN_DIR/ip_forward" ]; then cat "$RUN_DIR/ip_forward" >/proc/sys/net/ipv4/ip_forward; rm -f "$RUN_DIR/ip_forward"; fi
+    if [ -d "$MACHINE" ]; then
+        findmnt -rn -o TARGET | grep "^$MACHINE" | sort -r | xargs -r -n1 umount -l
+        rm -rf --one-file-system "$MACHINE"
+    fi
+    rm -rf "$WORK"
+}
+
+# ---------------------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || { echo "deploy-test: must run as root (debootstrap, nspawn, netns)" >&2; exit 1; }
+ARTIFACTS=$ROOT/artifacts/deploy-test
+mkdir -p "$ARTIFACTS" "$CACHE_DIR" "$STATE_DIR" "$RUN_DIR"
+printf '%s\n' "$VAULT_PASSWORD" >"$WORK/vault-password"
+if [ -s "$RUN_DIR/nspawn.pid" ] && kill -0 "$(cat "$RUN_DIR/nspawn.pid")" 2>/dev/null; then
+    echo "deploy-test: another run is active (pid $(cat "$RUN_DIR/nspawn.pid"))" >&2
+    exit 1
+fi
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+phase "tools"
+missing=()
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
+command -v nft >/dev/null || missing+=(nftables)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get install -y -q "${missing[@]}" >"$WORK/apt.log" 2>&1 || abort "install ${missing[*]}" "$(tail -n 2 "$WORK/apt.log")"
+fi
+"$VENV/bin/pip" install -q -r "$ROOT/requirements-deploy.txt" || abort "pip install -r requirements-deploy.txt"
+
+phase "lint"
+check "ansible-lint --profile production" \
+    bash -c "cd '$ROOT/ansible' && '$VENV/bin/ansible-lint' --profile production --nocolor"
+for book in site deploy rollback backup restore; do
+    check "syntax-check $book.yml" \
+        bash -c "cd '$ROOT/ansible' && '$VENV/bin/ansible-playbook' -i inventories/test $book.yml --syntax-check"
+done
+
+phase "rootfs"
+if [ "$(cat "$ROOTFS_CACHE/.aiblogger-rootfs" 2>/dev/null)" != "$ROOTFS_VERSION" ]; then
+    if [ -z "$MIRROR" ]; then
+        # The Debian mirror this machine's apt already uses.
+        MIRROR=$(grep -rhoE '^(URIs:|deb)\s+\S+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+            | awk '{print $2}' | grep -E '/debian/?$' | head -n 1)
+        MIRROR=${MIRROR:-http://deb.debian.org/debian}
+    fi
+    log "building the Debian 12 rootfs from $MIRROR (cached in $ROOTFS_CACHE)"
+    rm -rf "$ROOTFS_CACHE.new"
+    debootstrap --variant=minbase \
+        --include=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,iproute2,procps,curl,sudo,locales \
+        bookworm "$ROOTFS_CACHE.new" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+        || abort "debootstrap" "$(tail -n 2 "$WORK/debootstrap.log")"
+    echo aiblogger-test >"$ROOTFS_CACHE.new/etc/hostname"
+    # No service of a package installed later may start on this machine.
+    echo "$ROOTFS_VERSION" >"$ROOTFS_CACHE.new/.aiblogger-rootfs"
+    rm -rf "$ROOTFS_CACHE"
+    mv "$ROOTFS_CACHE.new" "$ROOTFS_CACHE"
+fi
+pass "Debian 12 rootfs ready"
+
+phase "boot"
+rm -rf --one-file-system "$MACHINE"
+cp -a "$ROOTFS_CACHE" "$MACHINE" || abort "copy the rootfs"
+# Outbound TLS here is re-signed by a proxy: the guest must trust its CA too.
+cp /usr/local/share/ca-certificates/*.crt "$MACHINE/usr/local/share/ca-certificates/" 2>/dev/null
+chroot "$MACHINE" update-ca-certificates >/dev/null 2>&1 || abort "update-ca-certificates in the rootfs"
+# Downloads survive between runs: apt's packages and pip's wheels (mysqlclient
+# compiles from source) live in the cache, bind-mounted into the guest.
+mkdir -p "$CACHE_DIR/apt-archives/partial" "$CACHE_DIR/pip"
+ip netns add "$NETNS" || abort "create the network namespace"
+ip link add "$HOST_IF" type veth peer name host0 || abort "create the veth pair"
+ip link set host0 netns "$NETNS"
+ip addr add "$HOST_ADDR/30" dev "$HOST_IF"
+ip link set "$HOST_IF" up
+ip -n "$NETNS" link set lo up
+ip -n "$NETNS" addr add "$GUEST_ADDR/30" dev host0
+ip -n "$NETNS" link set host0 up
+ip -n "$NETNS" route add default via "$HOST_ADDR"
+cat /proc/sys/net/ipv4/ip_forward >"$RUN_DIR/ip_forward"
+echo 1 >/proc/sys/net/ipv4/ip_forward
+nft -f - <<EOF || abort "NAT for the guest"
+table ip $NFT_TABLE {
+    chain postrouting {
+        type nat hook postrouting priority 100;
+        ip saddr $GUEST_ADDR masquerade
+    }
+}
+EOF
+setsid systemd-nspawn --boot --directory="$MACHINE" --machine=aiblogger-test \
+    --register=no --keep-unit --network-namespace-path="/run/netns/$NETNS" \
+    --resolv-conf=copy-host \
+    --bind="$CACHE_DIR/apt-archives:/var/cache/apt/archives" \
+    --bind="$CACHE_DIR/pip:/root/.cache/pip" \
+    >"$RUN_DIR/console.log" 2>&1 </dev/null &
+echo $! >"$RUN_DIR/nspawn.pid"
+leader=""
+for _ in $(seq 60); do
+    leader=$(pgrep -P "$(cat "$RUN_DIR/nspawn.pid")" | head -n 1)
+    [ -n "$leader" ] && break
+    sleep 0.5
+done
+[ -n "$leader" ] || abort "systemd-nspawn started the guest" "$(tail -n 3 "$RUN_DIR/console.log")"
+echo "$leader" >"$AIBLOGGER_DT_PIDFILE"
+state=""
+for _ in $(seq 60); do
+    state=$(in_guest systemctl is-system-running 2>/dev/null)
+    case $state in running | degraded) break ;; esac
+    sleep 1
+done
+check "guest booted with systemd (state: $state)" test "$state" = running -o "$state" = degraded
+
+phase "converge"
+# A snapshot of the committed tree: what `git archive` deploys, fixed for this run.
+git clone --quiet --no-hardlinks "$ROOT" "$WORK/src" || abort "clone the repository"
+git -C "$WORK/src" config user.email deploy-test@localhost
+git -C "$WORK/src" config user.name "deploy test"
+if playbook site.yml converge; then pass "site.yml converges the host"; else
+    grep -E '^(fatal|failed):' -A 5 "$WORK/converge.log" | head -n 30
+    abort "site.yml converges the host" "see artifacts/deploy-test/converge.log"
+fi
+
+phase "idempotence"
+playbook site.yml converge-again
+check "a second site.yml run changes nothing (changed=$(recap_changed converge-again))" \
+    test "$(recap_changed converge-again)" = 0
+
+phase "checks"
+check "HTTPS home page answers 200 through Nginx, certificate verified" expect_status / 200
+check "plain HTTP redirects to HTTPS" \
+    bash -c "curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --resolve $DOMAIN:80:$GUEST_ADDR http://$DOMAIN/ | grep -qx '301 https://$DOMAIN/'"
+check "an unknown host name gets no certificate" \
+    bash -c "! curl -s -k --max-time 10 --resolve other.test:443:$GUEST_ADDR https://other.test/ -o /dev/null"
+check "gunicorn socket and service are active" in_guest systemctl is-active --quiet aiblogger.socket aiblogger.service
+check "Nginx proxies to the gunicorn unix socket" \
+    bash -c "'$ROOT/scripts/deploy_nsenter.sh' x test -S /run/aiblogger/gunicorn.sock && grep -q 'server unix:/run/aiblogger/gunicorn.sock' '$MACHINE/etc/nginx/sites-enabled/aiblogger.conf'"
+static_file=$(cd "$MACHINE/srv/aiblogger/current/staticfiles" && find . -name '*.css' | head -n 1)
+check "a collected static file is served by Nginx (${static_file#./})" \
+    bash -c "[ -n '$static_file' ] && expect_status '/static/${static_file#./}' 200"
+check "the environment file is 0640 root:aiblogger" \
+    bash -c "[ \"\$(stat -c '%a %U' '$MACHINE/etc/aiblogger/aiblogger.env')\" = '640 root' ] && [ \"\$(in_guest stat -c %G /etc/aiblogger/aiblogger.env)\" = aiblogger ]"
+check "the firewall admits only SSH, HTTP and HTTPS" \
+    bash -c "in_guest ufw status | grep -q 'Status: active' && [ \"\$(in_guest ufw status | grep -cE '^(22|80|443)/tcp +ALLOW')\" = 3 ] && [ \"\$(in_guest ufw status | grep -c ALLOW)\" = 6 ]"
+check "fail2ban guards sshd from the journal" \
+    bash -c "in_guest fail2ban-client status sshd | grep -q 'Journal matches'"
+check "the database and its tables are utf8mb4" \
+    bash -c "[ \"\$(sql \"SELECT default_character_set_name FROM information_schema.schemata WHERE schema_name='aiblogger'\")\" = utf8mb4 ] && [ \"\$(sql \"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='aiblogger' AND table_collation NOT LIKE 'utf8mb4%'\")\" = 0 ]"
+check "the application user may touch its own database only" \
+    bash -c "sql \"SHOW GRANTS FOR 'aiblogger'@'localhost'\" | grep -q 'ON \`aiblogger\`.\\*' && ! sql \"SHOW GRANTS FOR 'aiblogger'@'localhost'\" | grep -q 'ON \\*\\.\\*.*ALL'"
+emoji=$'Deploy test \xf0\x9f\x93\xb0 caf\xc3\xa9'
+in_guest aiblogger-manage shell -c "
+from articles.models import Tag
+Tag.objects.update_or_create(slug='deploy-test-emoji', defaults={'name': '$emoji'})
+print(Tag.objects.get(slug='deploy-test-emoji').name)" >"$WORK/emoji.out" 2>&1
+check "an emoji round-trips through Django and MariaDB" \
+    bash -c "[ \"\$(tail -n 1 '$WORK/emoji.out')\" = '$emoji' ] && sql \"SELECT HEX(name) FROM articles_tag WHERE slug='deploy-test-emoji'\" | grep -q F09F93B0"
+in_guest aiblogger-manage seed_demo --articles 12 >"$WORK/seed.log" 2>&1 || log "seed_demo failed: $(tail -n 1 "$WORK/seed.log")"
+
+phase "backup and restore"
+row_counts >"$WORK/rows-before" || fail "count rows before the backup"
+rm -f "$MACHINE"/var/backups/aiblogger/*.sql.gz
+check "the backup timer's service writes a dump" \
+    bash -c "in_guest systemctl start aiblogger-backup.service && ls '$MACHINE'/var/backups/aiblogger/aiblogger-*.sql.gz"
+check "the backup timer is active" in_guest systemctl is-active --quiet aiblogger-backup.timer
+# Lose data after the dump: the restore must bring it back exactly.
+sql "DELETE FROM articles_tag WHERE slug='deploy-test-emoji'; DELETE FROM django_session; DELETE FROM articles_articletag;" >/dev/null 2>&1
+row_counts >"$WORK/rows-damaged"
+check "the damage is visible before the restore" bash -c "! cmp -s '$WORK/rows-before' '$WORK/rows-damaged'"
+if playbook restore.yml restore; then pass "restore.yml runs"; else fail "restore.yml runs" "see artifacts/deploy-test/restore.log"; fi
+row_counts >"$WORK/rows-after"
+check "restore.yml restores every table with equal row counts ($(wc -l <"$WORK/rows-before") tables)" \
+    bash -c "[ -s '$WORK/rows-before' ] && diff '$WORK/rows-before' '$WORK/rows-after'"
+check "the emoji survived backup and restore" \
+    bash -c "sql \"SELECT HEX(name) FROM articles_tag WHERE slug='deploy-test-emoji'\" | grep -q F09F93B0"
+check "the site answers after the restore" expect_status / 200
+
+phase "deploy under load"
+token="release-$(date +%s)-$RANDOM"
+echo "$token" >"$WORK/src/static/deploy-test-marker.txt"
+git -C "$WORK/src" add static/deploy-test-marker.txt
+git -C "$WORK/src" commit --quiet -m "deploy test: a visible change" || fail "commit the changed release"
+check "the marker is not served before the deploy" expect_status /static/deploy-test-marker.txt 404
+old_release=$(readlink "$MACHINE/srv/aiblogger/current")
+"$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$GUEST_ADDR" "$DOMAIN" \
+    "$MACHINE/etc/ssl/aiblogger/fullchain.pem" "$WORK/stop-load" --max 30000 --workers 4 \
+    >"$WORK/load.out" 2>&1 &
+load_pid=$!
+sleep 2
+if playbook deploy.yml deploy; then pass "deploy.yml deploys the changed release"; else fail "deploy.yml deploys the changed release" "see artifacts/deploy-test/deploy.log"; fi
+sleep 2
+touch "$WORK/stop-load"
+wait "$load_pid"
+load_rc=$?
+log "load: $(tail -n 1 "$WORK/load.out")"
+check "zero failed requests while deploying ($(tail -n 1 "$WORK/load.out"))" \
+    bash -c "[ $load_rc = 0 ] && [ \$(tail -n 1 '$WORK/load.out' | sed -E 's/requests=([0-9]+).*/\1/') -ge 100 ]"
+new_release=$(readlink "$MACHINE/srv/aiblogger/current")
+check "current points to a new release" test "$new_release" != "$old_release"
+check "the new release is served" bash -c "[ \"\$(https /static/deploy-test-marker.txt)\" = '$token' ]"
+check "the gunicorn service runs from the new release" \
+    bash -c "[ \"\$(in_guest sh -c 'readlink /proc/\$(systemctl show -p MainPID --value aiblogger.service)/cwd')\" = '$new_release' ]"
+
+phase "rollback"
+if playbook rollback.yml rollback; then pass "rollback.yml runs"; else fail "rollback.yml runs" "see artifacts/deploy-test/rollback.log"; fi
+check "current points to the previous release again" test "$(readlink "$MACHINE/srv/aiblogger/current")" = "$old_release"
+check "the previous release is served again" expect_status /static/deploy-test-marker.txt 404
+check "the home page answers 200 after the rollback" expect_status / 200
+
+finish
