@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("", include("articles.feed_urls")),
     path("", include("articles.urls")),
 ]
+
+# Nginx serves uploads in production; `make run` has only Django.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 if getattr(settings, "BENCH_ENDPOINTS", False):  # `make bench` only
     urlpatterns.append(path("bench/hello/", bench_hello))
