@@ -56,7 +56,7 @@ bench: install ## Load-test the real stack and write the results table
 	bash scripts/bench.sh
 
 explain: install ## Seed 100,000 articles into MariaDB and check the list queries' plans
-	bash scripts/explain-check.sh
+	PY=$(PY) bash scripts/explain-check.sh
 
 deploy-test: install ## Converge a systemd-nspawn Debian host with Ansible and check it
 	bash scripts/deploy-test.sh

@@ -22,6 +22,12 @@ WORDS_PER_MINUTE = 230
 RENDITION_WIDTHS = (480, 960, 1440)
 META_TITLE_MAX = 60
 META_DESCRIPTION_MAX = 160
+# Control characters are invisible, illegal in XML feeds and never meant.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TEXT_FIELDS = (
+    "title", "standfirst", "body", "meta_title", "meta_description",
+    "featured_image_alt", "featured_image_caption", "featured_image_credit",
+)  # fmt: skip
 
 MARKDOWN_HELP = (
     "Write in Markdown. Quick guide: a blank line starts a new paragraph; "
@@ -338,6 +344,8 @@ class Article(models.Model):
                 self.published_at = timezone.now()
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
+        for name in TEXT_FIELDS:
+            setattr(self, name, CONTROL_CHARS.sub("", getattr(self, name)))
         self.body_html = render_markdown(self.body)
         with transaction.atomic():
             self._update_slug()

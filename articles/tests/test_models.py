@@ -145,3 +145,10 @@ def test_prepublish_warnings_name_the_problems():
     assert "No section" in warnings
     assert "80 characters" in warnings
     assert ArticleFactory(meta_title="").prepublish_warnings() == []
+
+
+def test_invisible_control_characters_are_removed_on_save():
+    article = ArticleFactory(title="Budget\x08 agreed\x00", body="Line one\x1b.\n\nLine two.")
+    article.refresh_from_db()
+    assert article.title == "Budget agreed"
+    assert article.body == "Line one.\n\nLine two."
