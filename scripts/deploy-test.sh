@@ -250,10 +250,11 @@ check "an unknown host name gets no certificate" \
     bash -c "! curl -s -k --max-time 10 --resolve other.test:443:$GUEST_ADDR https://other.test/ -o /dev/null"
 check "gunicorn socket and service are active" in_guest systemctl is-active --quiet aiblogger.socket aiblogger.service
 check "Nginx proxies to the gunicorn unix socket" \
-    bash -c "'$ROOT/scripts/deploy_nsenter.sh' x test -S /run/aiblogger/gunicorn.sock && grep -q 'server unix:/run/aiblogger/gunicorn.sock' '$MACHINE/etc/nginx/sites-enabled/aiblogger.conf'"
-static_file=$(cd "$MACHINE/srv/aiblogger/current/staticfiles" && find . -name '*.css' | head -n 1)
-check "a collected static file is served by Nginx (${static_file#./})" \
-    bash -c "[ -n '$static_file' ] && expect_status '/static/${static_file#./}' 200"
+    bash -c "in_guest test -S /run/aiblogger/gunicorn.sock && in_guest grep -q 'server unix:/run/aiblogger/gunicorn.sock' /etc/nginx/sites-enabled/aiblogger.conf"
+static_file=$(in_guest find /srv/aiblogger/current/staticfiles/ -name '*.css' | head -n 1)
+static_file=${static_file#/srv/aiblogger/current/staticfiles/}
+check "a collected static file is served by Nginx ($static_file)" \
+    bash -c "[ -n '$static_file' ] && expect_status '/static/$static_file' 200"
 check "the environment file is 0640 root:aiblogger" \
     bash -c "[ \"\$(stat -c '%a %U' '$MACHINE/etc/aiblogger/aiblogger.env')\" = '640 root' ] && [ \"\$(in_guest stat -c %G /etc/aiblogger/aiblogger.env)\" = aiblogger ]"
 check "the firewall admits only SSH, HTTP and HTTPS" \
@@ -297,9 +298,9 @@ echo "$token" >"$WORK/src/static/deploy-test-marker.txt"
 git -C "$WORK/src" add static/deploy-test-marker.txt
 git -C "$WORK/src" commit --quiet -m "deploy test: a visible change" || fail "commit the changed release"
 check "the marker is not served before the deploy" expect_status /static/deploy-test-marker.txt 404
-old_release=$(readlink "$MACHINE/srv/aiblogger/current")
+old_release=$(in_guest readlink /srv/aiblogger/current)
 "$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$GUEST_ADDR" "$DOMAIN" \
-    "$MACHINE/etc/ssl/aiblogger/fullchain.pem" "$WORK/stop-load" --max 30000 --workers 4 \
+    "$MACHINE/etc/ssl/aiblogger/fullchain.pem" "$WORK/stop-load" --max 40000 --workers 4 --pause 0.01 \
     >"$WORK/load.out" 2>&1 &
 load_pid=$!
 sleep 2
@@ -311,15 +312,35 @@ load_rc=$?
 log "load: $(tail -n 1 "$WORK/load.out")"
 check "zero failed requests while deploying ($(tail -n 1 "$WORK/load.out"))" \
     bash -c "[ $load_rc = 0 ] && [ \$(tail -n 1 '$WORK/load.out' | sed -E 's/requests=([0-9]+).*/\1/') -ge 100 ]"
-new_release=$(readlink "$MACHINE/srv/aiblogger/current")
+new_release=$(in_guest readlink /srv/aiblogger/current)
 check "current points to a new release" test "$new_release" != "$old_release"
 check "the new release is served" bash -c "[ \"\$(https /static/deploy-test-marker.txt)\" = '$token' ]"
 check "the gunicorn service runs from the new release" \
     bash -c "[ \"\$(in_guest sh -c 'readlink /proc/\$(systemctl show -p MainPID --value aiblogger.service)/cwd')\" = '$new_release' ]"
 
+phase "failed deploys"
+releases_before=$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')
+# Before the switch: a release that fails `check --deploy` (HSTS switched off).
+echo "SECURE_HSTS_SECONDS = 0" >>"$WORK/src/aiblogger/settings/prod.py"
+git -C "$WORK/src" commit --quiet -am "deploy test: fails check --deploy"
+playbook deploy.yml deploy-bad-check
+check "deploy.yml stops a release that fails check --deploy" test "$?" -ne 0
+check "...and removes it, leaving the live release alone" \
+    bash -c "[ \"\$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')\" = '$releases_before' ] && [ \"\$(in_guest readlink /srv/aiblogger/current)\" = '$new_release' ]"
+git -C "$WORK/src" revert --quiet --no-edit HEAD
+# After the switch: a release whose pages fail (a broken base template).
+echo "{% no_such_tag %}" >>"$WORK/src/templates/base.html"
+git -C "$WORK/src" commit --quiet -am "deploy test: home page fails"
+playbook deploy.yml deploy-bad-smoke
+check "deploy.yml notices the failed smoke test" test "$?" -ne 0
+check "...and rolls back to the live release by itself" \
+    bash -c "[ \"\$(in_guest readlink /srv/aiblogger/current)\" = '$new_release' ] && [ \"\$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')\" = '$releases_before' ]"
+check "...which answers 200 again" expect_status / 200
+check "...and still serves the changed release" bash -c "[ \"\$(https /static/deploy-test-marker.txt)\" = '$token' ]"
+
 phase "rollback"
 if playbook rollback.yml rollback; then pass "rollback.yml runs"; else fail "rollback.yml runs" "see artifacts/deploy-test/rollback.log"; fi
-check "current points to the previous release again" test "$(readlink "$MACHINE/srv/aiblogger/current")" = "$old_release"
+check "current points to the previous release again" test "$(in_guest readlink /srv/aiblogger/current)" = "$old_release"
 check "the previous release is served again" expect_status /static/deploy-test-marker.txt 404
 check "the home page answers 200 after the rollback" expect_status / 200
 

@@ -1,6 +1,6 @@
 """Bounded HTTPS request loop for the deploy test: count every failed request.
 
-Usage: deploy_load.py ADDRESS HOSTNAME CAFILE STOPFILE [--max N] [--workers W]
+Usage: deploy_load.py ADDRESS HOSTNAME CAFILE STOPFILE [--max N] [--workers W] [--pause S]
 
 Each worker asks ADDRESS:443 for "/" with HOSTNAME as SNI and Host, sending a
 session cookie so Nginx's microcache is bypassed and every request reaches
@@ -37,6 +37,8 @@ def main():
     parser.add_argument("stopfile")
     parser.add_argument("--max", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=4)
+    # Seconds between one worker's requests, so the loop outlasts the deploy.
+    parser.add_argument("--pause", type=float, default=0.0)
     args = parser.parse_args()
 
     context = ssl.create_default_context(cafile=args.cafile)
@@ -65,6 +67,7 @@ def main():
                 with lock:
                     counts["failed"] += 1
                     errors.append(f"{time.strftime('%H:%M:%S')} {detail}")
+            time.sleep(args.pause)
             # A new connection now and then, as separate readers would make.
             if conn is not None and counts["requests"] % 20 == 0:
                 conn.close()
