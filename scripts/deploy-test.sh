@@ -142,7 +142,8 @@ command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
 command -v nft >/dev/null || missing+=(nftables)
 command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
-    apt-get install -y -q "${missing[@]}" >"$WORK/apt.log" 2>&1 || abort "install ${missing[*]}" "$(tail -n 2 "$WORK/apt.log")"
+    { apt-get install -y -q "${missing[@]}" || { apt-get update -q && apt-get install -y -q "${missing[@]}"; }; } \
+        >"$WORK/apt.log" 2>&1 || abort "install ${missing[*]}" "$(tail -n 2 "$WORK/apt.log")"
 fi
 "$VENV/bin/pip" install -q -r "$ROOT/requirements-deploy.txt" || abort "pip install -r requirements-deploy.txt"
 
