@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from articles.images import validate_image_upload
+from articles.slugs import numbered_slug
 
 
 class User(AbstractUser):
@@ -72,8 +73,4 @@ def unique_author_slug(user):
         .exclude(pk=user.pk)
         .values_list("slug", flat=True)
     )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return numbered_slug(base, taken)

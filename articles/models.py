@@ -16,6 +16,7 @@ from pilkit.processors import ResizeToFill, ResizeToFit
 
 from .images import validate_image_upload
 from .markdown import render_markdown
+from .slugs import numbered_slug
 
 BODY_MAX_CHARS = 200_000
 WORDS_PER_MINUTE = 230
@@ -382,18 +383,26 @@ def unique_article_slug(base, exclude_pk=None):
         .exclude(article_id=exclude_pk)
         .values_list("slug", flat=True)
     )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return numbered_slug(base, taken)
 
 
-class ArticleTag(models.Model):
+class ArticleLink(models.Model):
+    """A link table row that carries a copy of its article's public_since,
+    so a tag or author page reads one ordered index instead of joining."""
+
+    public_since = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.public_since = self.article.public_since
+        super().save(*args, **kwargs)
+
+
+class ArticleTag(ArticleLink):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
-    # Copy of Article.public_since so a tag page reads one ordered index.
-    public_since = models.DateTimeField(null=True, editable=False)
 
     def __str__(self):
         return str(self.tag)
@@ -406,12 +415,8 @@ class ArticleTag(models.Model):
             models.Index(fields=["tag", "-public_since", "-article"], name="tag_public_idx")
         ]
 
-    def save(self, *args, **kwargs):
-        self.public_since = self.article.public_since
-        super().save(*args, **kwargs)
 
-
-class ArticleAuthor(models.Model):
+class ArticleAuthor(ArticleLink):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="author_links")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="article_links"
@@ -433,10 +438,6 @@ class ArticleAuthor(models.Model):
 
     def __str__(self):
         return str(self.author)
-
-    def save(self, *args, **kwargs):
-        self.public_since = self.article.public_since
-        super().save(*args, **kwargs)
 
 
 class ArticleSlug(models.Model):
