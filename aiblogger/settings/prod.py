@@ -16,6 +16,8 @@ SITE_INDEXABLE = env.bool("SITE_INDEXABLE", default=True)
 # Nginx terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# Read by axes only when django-ipware is installed (it is not); then it agrees
+# with the middleware below, which is what axes relies on today.
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # gunicorn listens on a unix socket, so REMOTE_ADDR is empty until this
