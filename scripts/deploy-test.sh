@@ -170,7 +170,6 @@ if [ "$(cat "$ROOTFS_CACHE/.aiblogger-rootfs" 2>/dev/null)" != "$ROOTFS_VERSION"
         bookworm "$ROOTFS_CACHE.new" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
         || abort "debootstrap" "$(tail -n 2 "$WORK/debootstrap.log")"
     echo aiblogger-test >"$ROOTFS_CACHE.new/etc/hostname"
-    # No service of a package installed later may start on this machine.
     echo "$ROOTFS_VERSION" >"$ROOTFS_CACHE.new/.aiblogger-rootfs"
     rm -rf "$ROOTFS_CACHE"
     mv "$ROOTFS_CACHE.new" "$ROOTFS_CACHE"
