@@ -14,7 +14,8 @@ Then it compares gunicorn worker classes on the app-bound cases. It is a
 benchmark, not a test: nothing here passes or fails on a number.
 
 Environment: N (10000), BENCH_SECONDS (4), BENCH_CONCURRENCY ("8 64"),
-BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_FORCE (0).
+BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
+("pages classes"), BENCH_FORCE (0).
 """
 
 # ruff: noqa: S603, S607 (fixed command lines; wrk and mysql found on PATH)
@@ -127,6 +128,7 @@ def main():
     rounds = env_int("BENCH_ROUNDS", 2)
     concurrencies = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()]
     worker_classes = os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split()
+    parts = os.environ.get("BENCH_PARTS", "pages classes").split()
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]
     if load > 0.5 * cores and os.environ.get("BENCH_FORCE") != "1":
@@ -183,7 +185,7 @@ def main():
             bench.run(path, 1)
 
         results = {}
-        for round_number in range(rounds):
+        for round_number in range(rounds if "pages" in parts else 0):
             for concurrency in concurrencies:
                 for name, path, mode in cases:
                     variants = [("cold", True), ("warm", False)] if mode is None else [("", mode)]
@@ -201,16 +203,20 @@ def main():
             ("article cold", urls["article"], True),
         ]
         classes = {}
-        for worker_class in worker_classes:
-            stack.stop_app()
-            stack.env["GUNICORN_WORKER_CLASS"] = worker_class
-            stack.env["GUNICORN_THREADS"] = "4" if worker_class == "gthread" else "1"
-            stack.start_app()
-            stack.wait_healthy()
-            bench.run("/bench/hello/", max(concurrencies), cold=True)  # every worker warm
-            for name, path, cold in app_cases:
-                print(f"  worker class {worker_class}: {name}", flush=True)
-                classes[(worker_class, name)] = bench.run(path, max(concurrencies), cold=cold)
+        for round_number in range(rounds if "classes" in parts else 0):
+            # Alternate the order, so a drift in the machine's load favours no one.
+            order = worker_classes if round_number % 2 == 0 else worker_classes[::-1]
+            for worker_class in order:
+                stack.stop_app()
+                stack.env["GUNICORN_WORKER_CLASS"] = worker_class
+                stack.env["GUNICORN_THREADS"] = "4" if worker_class == "gthread" else "1"
+                stack.start_app()
+                stack.wait_healthy()
+                bench.run("/bench/hello/", max(concurrencies), cold=True)  # every worker warm
+                for name, path, cold in app_cases:
+                    print(f"  round {round_number + 1}: {worker_class}, {name}", flush=True)
+                    run = bench.run(path, max(concurrencies), cold=cold)
+                    classes.setdefault((worker_class, name), []).append(run)
     except StackError as exc:
         sys.exit(f"bench: {exc}")
     finally:
@@ -262,7 +268,7 @@ def render_report(results, classes, urls, n, seconds, rounds, concurrencies, loa
         "page cache); warm = the same URL repeatedly (Nginx microcache, 5 s).",
         "",
     ]
-    for concurrency in concurrencies:
+    for concurrency in concurrencies if results else []:
         static = merge(results[("static file (Nginx)", concurrency)])
         hello = merge(results[("hello view (Django, no DB)", concurrency)])
         lines += [
@@ -284,18 +290,23 @@ def render_report(results, classes, urls, n, seconds, rounds, concurrencies, loa
         lines.append("")
     if classes:
         lines += [
-            f"## gunicorn worker class ({max(concurrencies)} connections; gthread with 4 threads)",
+            f"## gunicorn worker class ({max(concurrencies)} connections, {workers} workers; "
+            "gthread with 4 threads each; median of the rounds)",
             "",
             "| worker class | case | req/s | p50 ms | p99 ms |",
             "|---|---|---:|---:|---:|",
         ]
-        for (worker_class, name), row in classes.items():
+        for (worker_class, name), runs in classes.items():
+            row = merge(runs)
             lines.append(
                 f"| {worker_class} | {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
                 f"| {fmt(row['p99'], 1)} |"
             )
         lines.append("")
-    lines.append(f"Whole run: {time.monotonic() - started:.0f} s.")
+    lines.append(
+        f"Whole run: {time.monotonic() - started:.0f} s; load average at the end "
+        f"{os.getloadavg()[0]:.2f} (above {os.cpu_count()} means something else competed)."
+    )
     return "\n".join(lines) + "\n"
 
 
