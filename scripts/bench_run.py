@@ -260,7 +260,8 @@ def render_report(results, classes, urls, n, seconds, rounds, concurrencies, loa
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} cores, load average {load:.2f} before the run; "
         f"{urls['count']:,} published articles (N={n:,}); MariaDB, Redis cache; "
-        f"gunicorn sync x {workers} behind Nginx over HTTPS (HTTP/1.1 keep-alive), "
+        f"gunicorn {os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')} x {workers} behind "
+        "Nginx over HTTPS (HTTP/1.1 keep-alive), "
         f"wrk -t2 on the same machine; {seconds} s per case, median of {rounds} "
         "interleaved rounds.",
         "",
@@ -305,7 +306,7 @@ def render_report(results, classes, urls, n, seconds, rounds, concurrencies, loa
         lines.append("")
     lines.append(
         f"Whole run: {time.monotonic() - started:.0f} s; load average at the end "
-        f"{os.getloadavg()[0]:.2f} (above {os.cpu_count()} means something else competed)."
+        f"{os.getloadavg()[0]:.2f} (the benchmark's own processes included)."
     )
     return "\n".join(lines) + "\n"
 
