@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
@@ -13,6 +14,8 @@ MAX_PIXELS = 40_000_000
 
 def validate_image_upload(file):
     """Refuse anything that is not a real JPEG, PNG, WebP or GIF of a sane size."""
+    if not isinstance(getattr(file, "file", file), UploadedFile):
+        return  # already stored: it was checked when it was uploaded
     limit = settings.FEATURED_IMAGE_MAX_BYTES
     if file.size > limit:
         raise ValidationError(

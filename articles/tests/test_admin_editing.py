@@ -212,3 +212,31 @@ def test_revisions_can_be_compared_and_restored(client_for, editor):
     )
     article.refresh_from_db()
     assert (article.title, article.body) == ("First headline", "Version one.")
+
+
+def test_editing_an_article_that_already_has_an_image_keeps_it(
+    client_for, author, settings, tmp_path
+):
+    # Files on disk, as in production: the stored image is reopened on validation.
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    client = client_for(author)
+    client.post(
+        add_url(),
+        article_form_data(
+            featured_image=image_upload(size=(1600, 900)), featured_image_alt="A ferry"
+        ),
+    )
+    article = Article.objects.get()
+    stored = article.featured_image.name
+    response = client.post(
+        change_url(article),
+        article_form_data(article, title="Ferry back", featured_image_alt="A ferry"),
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Ferry back"
+    assert article.featured_image.name == stored

@@ -32,7 +32,11 @@ def test_seed_demo_builds_a_newsroom_and_prints_the_logins():
     statuses = set(Article.objects.values_list("status", flat=True))
     assert {"published", "draft", "review"} <= statuses
     assert Article.objects.filter(status="published", published_at__gt=timezone.now()).exists()
-    assert Article.objects.exclude(featured_image="").count() > 0
+    pictured = Article.objects.exclude(featured_image="")
+    assert pictured.count() == 1
+    assert list(pictured.values_list("featured_image_width", "featured_image_height")) == [
+        (1600, 900)
+    ]
     assert all(a.authors.exists() and a.tags.exists() for a in Article.objects.all())
 
 

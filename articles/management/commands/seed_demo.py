@@ -96,6 +96,7 @@ Reporting by the newsroom; corrections are listed below the story.
 """,
 ]
 IMAGES_IN_DEMO = 8
+DEMO_PICTURE_SIZE = (1600, 900)
 BATCH = 2000
 
 
@@ -283,12 +284,14 @@ class Command(BaseCommand):
             article.featured_image.save(
                 f"{article.slug}.jpg", ContentFile(_demo_picture(rng)), save=False
             )
+            # Stored sizes spare Django from opening the file on every load.
+            article.featured_image_width, article.featured_image_height = DEMO_PICTURE_SIZE
             article.featured_image_alt = f"Illustration for “{article.title}”"
             article.featured_image_credit = "aiblogger demo"
             article.save()
 
 
-def _demo_picture(rng, size=(1600, 900)):
+def _demo_picture(rng, size=DEMO_PICTURE_SIZE):
     """A soft two-colour gradient with a few shapes: a stand-in for a news photo."""
     top = tuple(rng.randint(40, 200) for _ in range(3))
     bottom = tuple(rng.randint(40, 200) for _ in range(3))
