@@ -12,7 +12,7 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -154,9 +154,17 @@ def section_blocks(per_section=4, exclude=()):
 
 
 def related(article, limit=4):
-    """Up to `limit` public stories sharing a tag or the section, newest first."""
+    """Up to `limit` public stories sharing a tag or the section, newest first.
+
+    EXISTS rather than a join: no DISTINCT is needed, so the database walks the
+    public index newest first and stops at the first `limit` matches.
+    """
     tag_ids = [tag.pk for tag in article.tags.all()]
-    shared = Q(tag_links__tag_id__in=tag_ids) if tag_ids else Q(pk__in=[])
+    shared = Q(pk__in=[])
+    if tag_ids:
+        shared |= Q(
+            Exists(ArticleTag.objects.filter(article_id=OuterRef("pk"), tag_id__in=tag_ids))
+        )
     if article.section_id:
         shared |= Q(section_id=article.section_id)
     return list(
@@ -164,7 +172,6 @@ def related(article, limit=4):
         .filter(shared)
         .exclude(pk=article.pk)
         .select_related("section")
-        .distinct()
         .order_by("-published_at", "-id")[:limit]
     )
 
