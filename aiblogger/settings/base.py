@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so everything after it sees the reader's address (no-op without proxies).
+    "aiblogger.middleware.ForwardedClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,11 +157,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind Nginx the client address comes from X-Forwarded-For (prod sets 1).
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Proxies in front whose X-Forwarded-For is trusted (Nginx: 1, set in prod).
+# ForwardedClientIPMiddleware then puts the reader's address in REMOTE_ADDR,
+# which axes, Django's logs and gunicorn's access log all read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Content-Security-Policy (django-csp) ------------------------------------
 # No 'unsafe-inline': a page's own inline script must carry the request's

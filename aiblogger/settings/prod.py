@@ -1,7 +1,7 @@
 """Production: every secret from the environment, HTTPS behind Nginx."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, TEMPLATES, _tune_database, env
+from .base import TEMPLATES, _tune_database, env
 
 DEBUG = False
 # env() without a default raises ImproperlyConfigured naming the variable.
@@ -16,14 +16,8 @@ SITE_INDEXABLE = env.bool("SITE_INDEXABLE", default=True)
 # Nginx terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
-# Read by axes only when django-ipware is installed (it is not); then it agrees
-# with the middleware below, which is what axes relies on today.
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-# gunicorn listens on a unix socket, so REMOTE_ADDR is empty until this
-# middleware takes the reader's address from the trusted proxies' header; it
-# runs first so axes, logs and gunicorn's access log all see the reader.
-MIDDLEWARE = ["aiblogger.middleware.ForwardedClientIPMiddleware", *MIDDLEWARE]
+# gunicorn listens on a unix socket, so REMOTE_ADDR is empty until
+# ForwardedClientIPMiddleware (base.py) takes it from Nginx's header.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Nginx answers plain HTTP itself; health checks from the proxy come over the socket.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
