@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrations-check deploy-check stack-test bench explain deploy-test clean
+.PHONY: help install run test lint format migrations-check deploy-check docker-check stack-test bench explain deploy-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ deploy-check: install ## `check --deploy` with production settings and a realist
 	SITE_URL=https://news.example.com \
 	DATABASE_URL=mysql://aiblogger:secret@127.0.0.1:3306/aiblogger \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+docker-check: ## Validate docker-compose.yml (no Docker engine is needed)
+	docker compose config --quiet 2>/dev/null || docker-compose config --quiet
 
 stack-test: install ## gunicorn + Nginx + MariaDB on loopback, checked over real HTTP(S)
 	bash scripts/stack-test.sh
