@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
 from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -123,12 +124,12 @@ class Article(models.Model):
     featured_image = models.ImageField(
         upload_to="articles/%Y/%m/",
         blank=True,
-        width_field="featured_image_width",
-        height_field="featured_image_height",
         validators=image_validators,
         help_text="JPEG, PNG, WebP or GIF, up to 10 MB, at least 200 px on each side. "
         "Landscape pictures of 1600 px or wider look best.",
     )
+    # Filled in save() from the upload. Not ImageField's width_field: that opens
+    # the stored file whenever a row without sizes is loaded.
     featured_image_width = models.PositiveIntegerField(null=True, editable=False)
     featured_image_height = models.PositiveIntegerField(null=True, editable=False)
     featured_image_alt = models.CharField(
@@ -347,6 +348,12 @@ class Article(models.Model):
                 self.first_published_at = self.published_at
         for name in TEXT_FIELDS:
             setattr(self, name, CONTROL_CHARS.sub("", getattr(self, name)))
+        if not self.featured_image:
+            self.featured_image_width = self.featured_image_height = None
+        elif not self.featured_image._committed:  # a new upload, still in memory
+            self.featured_image_width, self.featured_image_height = get_image_dimensions(
+                self.featured_image
+            )
         self.body_html = render_markdown(self.body)
         with transaction.atomic():
             self._update_slug()

@@ -152,3 +152,16 @@ def test_invisible_control_characters_are_removed_on_save():
     article.refresh_from_db()
     assert article.title == "Budget agreed"
     assert article.body == "Line one.\n\nLine two."
+
+
+def test_a_lost_image_file_never_breaks_the_pages(client):
+    article = ArticleFactory(published=True, title="Picture gone")
+    Article.objects.filter(pk=article.pk).update(
+        featured_image="articles/2020/01/vanished.jpg",
+        featured_image_width=None,
+        featured_image_height=None,
+    )
+    loaded = Article.objects.get(pk=article.pk)  # must not open the file
+    assert loaded.renditions() == []
+    assert client.get("/").status_code == 200
+    assert client.get(article.get_absolute_url()).status_code == 200
