@@ -19,9 +19,16 @@ PUBLIC_MODELS = (
 )
 
 
+# Saves that change nothing a reader sees: every log-in writes last_login.
+PRIVATE_FIELDS = frozenset({"last_login", "password"})
+
+
 def _invalidate_after_commit(**kwargs):
     if kwargs.get("raw"):
         return  # fixtures being loaded
+    update_fields = kwargs.get("update_fields")
+    if update_fields and update_fields <= PRIVATE_FIELDS:
+        return
     transaction.on_commit(invalidate_public_pages)
 
 
@@ -31,5 +38,6 @@ for model in PUBLIC_MODELS:
 
 
 @receiver(m2m_changed, sender=Article.tags.through)
-def _tags_changed(**kwargs):
-    _invalidate_after_commit(**kwargs)
+def _tags_changed(action, **kwargs):
+    if action.startswith("post_"):
+        _invalidate_after_commit(**kwargs)

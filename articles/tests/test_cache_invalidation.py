@@ -1,0 +1,27 @@
+"""Only changes readers can see retire the cached public pages."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from articles.cache import public_cache_generation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_logging_in_does_not_empty_the_readers_cache(client):
+    UserFactory(username="editor1", password="correct-horse-battery")
+    before = public_cache_generation()
+    response = client.post(
+        reverse("accounts:login"), {"username": "editor1", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert public_cache_generation() == before
+
+
+def test_changing_a_byline_name_retires_the_cached_pages():
+    author = UserFactory()
+    before = public_cache_generation()
+    author.display_name = "A. New Name"
+    author.save()
+    assert public_cache_generation() != before
