@@ -4,6 +4,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
@@ -160,7 +161,8 @@ class ArticleAdmin(CompareVersionAdmin):
 
     # --- who sees and changes what -------------------------------------------
     def get_queryset(self, request):
-        qs = super().get_queryset(request).prefetch_related("authors")
+        bylines = ArticleAuthor.objects.select_related("author")  # ordered by position
+        qs = super().get_queryset(request).prefetch_related(Prefetch("author_links", bylines))
         return qs.editable_by(request.user)
 
     def get_object(self, request, object_id, from_field=None):
@@ -304,7 +306,7 @@ class ArticleAdmin(CompareVersionAdmin):
 
     @admin.display(description="byline")
     def byline(self, obj):
-        return ", ".join(str(a) for a in obj.authors.all())
+        return ", ".join(str(link.author) for link in obj.author_links.all())
 
     @admin.display(description="address")
     def slug_display(self, obj):

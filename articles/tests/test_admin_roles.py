@@ -238,3 +238,11 @@ def test_author_autocomplete_lists_newsroom_names_to_contributors(client_for, co
 def test_contributor_cannot_browse_the_user_list(client_for, contributor):
     response = client_for(contributor).get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 403
+
+
+def test_article_list_shows_bylines_in_their_order(client_for, editor):
+    lead = UserFactory(role="Author", username="zoe", display_name="Zoe Lead")
+    second = UserFactory(role="Author", username="adam", display_name="Adam Second")
+    ArticleFactory(authors=[lead, second])
+    response = client_for(editor).get(changelist_url())
+    assert "Zoe Lead, Adam Second" in response.content.decode()
