@@ -1,0 +1,325 @@
+"""The newswire in the admin: sources for editors, the desk for authors and editors.
+
+Who sees what is plain Django permissions given to the groups by migration 0002: editors
+manage sources; authors and editors view and act on items; contributors have none.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from . import fetch
+from .drafts import make_draft
+from .models import Cluster, Item, Source
+from .tasks import poll_source
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = (
+            "feed_url", "name", "site_url", "enabled", "poll_minutes", "rights", "section",
+            "language", "keywords_all", "keywords_any", "keywords_none", "stale_after_hours",
+        )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        url = data.get("feed_url")
+        if url and not data.get("name"):
+            # Add by URL: read the name and the site from the feed itself.
+            try:
+                response = fetch.fetch(url)
+                feed = fetch.parse(response.body, response.content_type, response.url)
+            except fetch.FetchError as exc:
+                message = f"Could not read the feed: {exc}. Fix the address or type a name."
+                raise forms.ValidationError({"feed_url": message}) from None
+            data["name"] = feed.title[:200] or url[:200]
+            data["site_url"] = data.get("site_url") or feed.site_url[:1000]
+            data["language"] = data.get("language") or feed.language
+            self.instance.name = data["name"]
+            self.instance.site_url = data["site_url"]
+            self.instance.language = data["language"]
+        return data
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
+    list_display = (
+        "__str__", "rights", "enabled", "last_success_at", "items_24h", "stale", "short_error",
+    )  # fmt: skip
+    list_filter = ("enabled", "rights", "section")
+    search_fields = ("name", "feed_url")
+    actions = ("check_now",)
+    readonly_fields = (
+        "last_polled_at", "last_success_at", "last_new_item_at", "last_error",
+        "consecutive_failures", "next_poll_at",
+    )  # fmt: skip
+    fieldsets = (
+        ("Feed", {"fields": ("feed_url", "name", "site_url", "enabled", "poll_minutes")}),
+        ("Use", {"fields": ("rights", "section", "language")}),
+        ("Keyword rules", {"fields": ("keywords_all", "keywords_any", "keywords_none")}),
+        ("Health", {"fields": ("stale_after_hours", *readonly_fields)}),
+    )
+
+    def get_queryset(self, request):
+        since = timezone.now() - timedelta(hours=24)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(recent=Count("items", filter=Q(items__first_seen_at__gte=since)))
+        )
+
+    @admin.display(description="items in 24 h", ordering="recent")
+    def items_24h(self, obj):
+        return obj.recent
+
+    @admin.display(description="stale", boolean=True)
+    def stale(self, obj):
+        return obj.is_stale
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.last_error[:80]
+
+    @admin.action(description="Check now (poll and show what came back)", permissions=["change"])
+    def check_now(self, request, queryset):
+        for source in queryset:
+            result = poll_source(source.pk, force=True)
+            level = messages.ERROR if result.error else messages.SUCCESS
+            self.message_user(request, f"{source}: {result}", level)
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+    def lookups(self, request, model_admin):
+        return (("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"))
+
+    def queryset(self, request, queryset):
+        if self.value() in self.AGES:
+            return queryset.filter(first_seen_at__gte=timezone.now() - self.AGES[self.value()])
+        return queryset
+
+
+@admin.register(Item)
+class DeskAdmin(admin.ModelAdmin):
+    """The newswire desk: newest items first, each with its source, time and a link out."""
+
+    list_display = (
+        "headline", "source", "section", "language", "status", "published_at", "first_seen_at",
+        "updated_flag", "link_out",
+    )  # fmt: skip
+    list_filter = ("status", "source", ("source__section", admin.RelatedOnlyFieldListFilter),
+                   "language", AgeFilter)  # fmt: skip
+    search_fields = ("title", "summary", "authors")
+    list_select_related = ("source", "source__section")
+    ordering = ("-first_seen_at", "-id")
+    actions = ("make_draft", "dismiss", "mark_duplicate")
+    list_per_page = 50
+    exclude = ("content",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Item._meta.fields if f.name != "content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retention removes items; drafts keep theirs
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="headline", ordering="title")
+    def headline(self, obj):
+        return obj.title
+
+    @admin.display(description="section", ordering="source__section")
+    def section(self, obj):
+        return obj.source.section or "–"
+
+    @admin.display(description="changed", boolean=True)
+    def updated_flag(self, obj):
+        return obj.changed_at is not None
+
+    @admin.display(description="link")
+    def link_out(self, obj):
+        if not obj.url:
+            return "–"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">open</a>', obj.url
+        )
+
+    @admin.action(description="Make a draft from the selected items", permissions=["change"])
+    def make_draft(self, request, queryset):
+        items = list(queryset.select_related("source", "source__section")[:20])
+        if not items:
+            return None
+        article = make_draft(items=items, by=request.user)
+        self.message_user(
+            request,
+            f"Draft “{article.title}” made from {len(items)} item(s). "
+            "Its headline is the source's: rewrite it before publishing.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    @admin.action(description="Dismiss the selected items", permissions=["change"])
+    def dismiss(self, request, queryset):
+        count = queryset.exclude(status=Item.Status.USED).update(status=Item.Status.DISMISSED)
+        self.message_user(request, f"{count} item(s) dismissed.", messages.SUCCESS)
+
+    @admin.action(
+        description="Mark as duplicates of the earliest selected item", permissions=["change"]
+    )
+    def mark_duplicate(self, request, queryset):
+        items = list(queryset.order_by("first_seen_at", "id"))
+        if len(items) < 2:
+            self.message_user(
+                request, "Select the original and at least one duplicate.", messages.ERROR
+            )
+            return
+        original = items[0]
+        count = (
+            Item.objects.filter(pk__in=[i.pk for i in items[1:]])
+            .exclude(status=Item.Status.USED)
+            .update(status=Item.Status.DUPLICATE, duplicate_of=original)
+        )
+        self.message_user(
+            request, f"{count} item(s) marked as duplicates of “{original}”.", messages.SUCCESS
+        )
+
+
+@admin.register(Cluster)
+class EventDeskAdmin(admin.ModelAdmin):
+    """Events: items from several sources about one story, grouped by the task worker."""
+
+    list_display = ("title", "language", "size", "sources", "first_item_at", "last_item_at")
+    list_filter = ("language",)
+    search_fields = ("title", "items__title")
+    ordering = ("-last_item_at", "-id")
+    actions = ("make_draft",)
+    list_per_page = 50
+    fields = ("title", "language", "size", "first_item_at", "last_item_at", "items_list")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "items",
+                    queryset=Item.objects.select_related("source").order_by("first_seen_at", "id"),
+                )
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_urls(self):
+        from django.urls import path
+
+        accept = path(
+            "accept/<int:article_id>/",
+            self.admin_site.admin_view(self.accept_suggestion),
+            name="newswire_accept_suggestion",
+        )
+        return [accept, *super().get_urls()]
+
+    def accept_suggestion(self, request, article_id):
+        """One click: add a suggested tag or use the suggested section (POST only)."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+        from django.shortcuts import get_object_or_404
+
+        from articles.models import Article, Section, Tag
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        from articles import policy
+
+        article = get_object_or_404(
+            policy.articles_for(request.user, Article.objects.all()), pk=article_id
+        )
+        if not policy.can_edit(request.user, article):
+            raise PermissionDenied
+        assist = getattr(article, "assist", None)
+        suggestions = assist.suggestions if assist else {}
+        back = HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        tag_id, section_id = request.POST.get("tag", ""), request.POST.get("section", "")
+        if tag_id.isdigit() and int(tag_id) in {t["id"] for t in suggestions.get("tags", [])}:
+            tag = get_object_or_404(Tag, pk=int(tag_id))
+            article.set_tags([*article.tags.all(), tag])
+            self.message_user(request, f"Tag “{tag}” added.", messages.SUCCESS)
+        elif section_id.isdigit() and int(section_id) in {
+            s["id"] for s in suggestions.get("section", [])
+        }:
+            article.section = get_object_or_404(Section, pk=int(section_id))
+            article.save()
+            self.message_user(request, f"Section “{article.section}” chosen.", messages.SUCCESS)
+        else:
+            self.message_user(request, "That is not a current suggestion.", messages.ERROR)
+        return back
+
+    @admin.display(description="sources")
+    def sources(self, obj):
+        names = []
+        for item in obj.items.all():
+            if str(item.source) not in names:
+                names.append(str(item.source))
+        return ", ".join(names)
+
+    @admin.display(description="items")
+    def items_list(self, obj):
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li>{} — {} ({}){}</li>',
+                (
+                    (item.source, item.title, item.get_status_display(),
+                     f" [{item.language}]" if item.language else "")
+                    for item in obj.items.all()
+                ),
+            ),
+        )  # fmt: skip
+
+    @admin.action(description="Make a draft from each selected event", permissions=["change"])
+    def make_draft(self, request, queryset):
+        made = []
+        for cluster in queryset[:10]:
+            items = [item for item in cluster.items.all() if item.status != Item.Status.DISMISSED]
+            if not items:
+                continue
+            made.append(make_draft(items=items, by=request.user, digest=cluster.digest))
+        if not made:
+            self.message_user(request, "The selected events have no items.", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{len(made)} draft(s) made. Each headline is a source's: rewrite it before "
+            "publishing, and rewrite quoted text in the newsroom's own words.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[made[0].pk]))

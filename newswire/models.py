@@ -1,0 +1,249 @@
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Source(models.Model):
+    class Rights(models.TextChoices):
+        HEADLINE = "headline", "Headline and link only"
+        SUMMARY = "summary", "Summary may be quoted with attribution"
+        FULL = "full", "Licensed full text"
+
+    name = models.CharField(
+        max_length=200, blank=True, help_text="Leave empty to take the feed's own title."
+    )
+    feed_url = models.URLField(
+        "feed URL", max_length=1000, unique=True, help_text="The RSS, Atom or JSON Feed address."
+    )
+    site_url = models.URLField(
+        "site URL", max_length=1000, blank=True, help_text="Leave empty to take it from the feed."
+    )
+    enabled = models.BooleanField(default=True)
+    poll_minutes = models.PositiveIntegerField(
+        "poll every (minutes)", default=10, help_text="How often the feed is read."
+    )
+    section = models.ForeignKey(
+        "articles.Section",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Drafts made from this source start in this section.",
+    )
+    language = models.CharField(
+        max_length=20, blank=True, help_text="Such as en, fr, ar; empty: as the feed says."
+    )
+    rights = models.CharField(
+        max_length=10,
+        choices=Rights.choices,
+        default=Rights.HEADLINE,
+        help_text="What drafts may use: the headline and link; also the feed's summary, "
+        "quoted and attributed; or the full text we hold a licence for.",
+    )
+    keywords_all = models.TextField(
+        "all of these words",
+        blank=True,
+        help_text="One word or phrase a line. Items must mention every one (title or summary).",
+    )
+    keywords_any = models.TextField(
+        "any of these words",
+        blank=True,
+        help_text="One a line. Items must mention at least one of them.",
+    )
+    keywords_none = models.TextField(
+        "none of these words",
+        blank=True,
+        help_text="One a line. Items mentioning any are set aside.",
+    )
+    stale_after_hours = models.PositiveIntegerField(
+        default=24, help_text="Flag the source as stale when nothing new arrives for this long."
+    )
+
+    # Health, written by the poller only.
+    last_polled_at = models.DateTimeField(null=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, editable=False)
+    last_new_item_at = models.DateTimeField(null=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A worker owns the source until then: two workers never poll it at once.
+    claimed_until = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["enabled", "next_poll_at"], name="source_due_idx")]
+
+    def __str__(self):
+        return self.name or self.feed_url
+
+    @property
+    def is_stale(self):
+        since = self.last_new_item_at or self.created_at
+        if since is None:
+            return False
+        return timezone.now() - since > timedelta(hours=self.stale_after_hours)
+
+    @staticmethod
+    def _words(text):
+        return [w.strip().casefold() for w in text.splitlines() if w.strip()]
+
+    def accepts(self, text):
+        """Whether an item's title and summary pass this source's keyword rules."""
+        text = text.casefold()
+        if any(word in text for word in self._words(self.keywords_none)):
+            return False
+        if not all(word in text for word in self._words(self.keywords_all)):
+            return False
+        wanted = self._words(self.keywords_any)
+        return not wanted or any(word in text for word in wanted)
+
+
+class ItemQuerySet(models.QuerySet):
+    def expired(self, days=None):
+        """Items past retention that no draft uses."""
+        days = settings.NEWSWIRE_RETENTION_DAYS if days is None else days
+        cutoff = timezone.now() - timedelta(days=days)
+        return self.filter(first_seen_at__lt=cutoff, draft_links__isnull=True)
+
+
+class Cluster(models.Model):
+    """One event: items from different sources about the same story, grouped by the worker."""
+
+    language = models.CharField(max_length=20, blank=True)
+    title = models.CharField(max_length=500, help_text="The first item's headline.")
+    first_item_at = models.DateTimeField(default=timezone.now)
+    last_item_at = models.DateTimeField(default=timezone.now, db_index=True)
+    size = models.PositiveIntegerField(default=0)
+    # Worker-made extract for drafts: [{"text", "item"}] for standfirst and body, central first.
+    digest = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-last_item_at", "-id"]
+        verbose_name = "event"
+
+    def __str__(self):
+        return self.title
+
+
+class Item(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        USED = "used", "Used in a draft"
+        DISMISSED = "dismissed", "Dismissed"
+        FILTERED = "filtered", "Filtered out by keywords"
+        DUPLICATE = "duplicate", "Duplicate"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=1000, help_text="The feed's id for the item.")
+    # Unique per source; a hash because MySQL cannot index 1000 utf8mb4 characters.
+    guid_hash = models.CharField(max_length=64, editable=False)
+    url = models.URLField("link", max_length=2000, blank=True)
+    url_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    title = models.CharField(max_length=500)
+    summary = models.TextField(blank=True, help_text="Plain text.")
+    content = models.TextField(blank=True, help_text="Sanitised HTML, kept for full rights only.")
+    authors = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="As the feed gives it.")
+    first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source last changed the item."
+    )
+    image_url = models.URLField(max_length=2000, blank=True)
+    image_credit = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    text_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+
+    # Machine assistance, written by the task worker (newswire/assist.py).
+    embedding = models.BinaryField(null=True, editable=False)
+    embedding_model = models.CharField(max_length=100, blank=True, editable=False)
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "guid_hash"], name="item_unique_guid"),
+        ]
+        indexes = [models.Index(fields=["status", "-first_seen_at"], name="item_desk_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+class DraftSource(models.Model):
+    """Provenance: an item a draft article was built from."""
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="newswire_links"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="draft_links")
+    position = models.PositiveSmallIntegerField(default=0)
+    # Copied, so the article keeps its sources even if the item changes.
+    source_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "newswire source of an article"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "item"], name="draftsource_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_name}: {self.title}"
+
+
+class ArticleAssist(models.Model):
+    """What the worker computed for an article: its embedding, related stories, suggestions."""
+
+    article = models.OneToOneField(
+        "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="assist"
+    )
+    embedding = models.BinaryField(null=True, editable=False)
+    embedding_model = models.CharField(max_length=100, blank=True)
+    related = models.JSONField(default=list, blank=True)  # article ids, nearest first
+    suggestions = models.JSONField(default=dict, blank=True)  # {"section": [...], "tags": [...]}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"assistance for article {self.article_id}"
+
+
+class Suggester(models.Model):
+    """Section and tag centroids trained nightly on the site's own published articles."""
+
+    kind = models.CharField(max_length=10, unique=True)  # "tags" or "section"
+    embedding_model = models.CharField(max_length=100)
+    labels = models.JSONField(default=list)  # ids, one a row of `centroids`
+    centroids = models.BinaryField()
+    trained_on = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.kind} suggester ({self.trained_on} articles)"
+
+
+def due_sources(now=None):
+    now = now or timezone.now()
+    return Source.objects.filter(enabled=True).filter(
+        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+    )

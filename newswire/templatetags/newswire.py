@@ -1,0 +1,28 @@
+from django import template
+
+from newswire.drafts import sources_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def article_sources(article):
+    """The newswire sources a story was built from (empty for every other story)."""
+    return sources_for(article)
+
+
+@register.simple_tag
+def assist_suggestions(article):
+    """The worker's section and tag suggestions for an article, minus what it already has."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    if article is None or not article.pk:
+        return {}
+    try:
+        suggestions = article.assist.suggestions or {}
+    except ObjectDoesNotExist:
+        return {}
+    have = {tag.pk for tag in article.tags.all()}
+    tags = [t for t in suggestions.get("tags", []) if t["id"] not in have]
+    section = [s for s in suggestions.get("section", []) if s["id"] != article.section_id]
+    return {"tags": tags, "section": section} if tags or section else {}
