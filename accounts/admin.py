@@ -1,9 +1,35 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+
+from aiblogger.images import ImageUploadField
+from aiblogger.uploads import UploadAdminMixin
 
 from .models import User
+
+
+def can_edit_profile(user, profile):
+    """Everyone edits their own public profile; editors edit anyone's."""
+    return user.pk == profile.pk or user.has_perm("articles.edit_others_articles")
+
+
+class ProfileForm(forms.ModelForm):
+    """The public side of an account: what readers see in bylines and on author pages."""
+
+    class Meta:
+        model = User
+        fields = ("display_name", "bio", "avatar")
+        field_classes = {"avatar": ImageUploadField}
 
 
 class PendingApprovalFilter(admin.SimpleListFilter):
@@ -22,16 +48,17 @@ class PendingApprovalFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(UploadAdminMixin, BaseUserAdmin):
     list_display = ("username", "byline", "email", "is_staff", "date_joined", "approved_at")
     list_filter = (PendingApprovalFilter, "is_superuser", "groups")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
-    readonly_fields = ("approved_at", "last_login", "date_joined")
+    readonly_fields = ("approved_at", "last_login", "date_joined", "profile_link")
     prepopulated_fields = {"slug": ("display_name",)}
     actions = ["approve"]
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Public profile", {"fields": ("display_name", "slug", "bio", "avatar")}),
+        ("Public profile", {"fields": ("profile_link", "display_name", "slug", "bio", "avatar")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         (
             "Permissions",
@@ -39,6 +66,49 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "date_joined", "approved_at")}),
     )
+
+    def get_urls(self):
+        profile = self.admin_site.admin_view(self.profile_view)
+        return [
+            path("profile/", profile, name="accounts_user_my_profile"),
+            path("<path:object_id>/profile/", profile, name="accounts_user_profile"),
+            *super().get_urls(),
+        ]
+
+    def profile_view(self, request, object_id=None):
+        """Edit a public profile: one's own (every staff member) or, for editors, anyone's."""
+        profile = request.user
+        if object_id is not None:
+            profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404("No such account.")
+        if not can_edit_profile(request.user, profile):
+            raise PermissionDenied("You can edit only your own profile.")
+        own = profile.pk == request.user.pk
+        form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            done = "Your profile was saved." if own else f"The profile of {profile} was saved."
+            self.message_user(request, done, messages.SUCCESS)
+            return redirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "My profile" if own else f"Profile of {profile}",
+            "form": form,
+            "profile": profile,
+            "opts": self.opts,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/accounts/user/profile.html", context)
+
+    @admin.display(description="public profile")
+    def profile_link(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">Edit display name, bio and avatar</a>',
+            reverse("admin:accounts_user_profile", args=[obj.pk]),
+        )
 
     @staticmethod
     def _is_autocomplete(request):

@@ -4,8 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from articles.images import validate_image_upload
-from articles.slugs import numbered_slug
+from aiblogger.images import validate_image_upload
+from aiblogger.slugs import numbered_slug
 
 
 class User(AbstractUser):
