@@ -1,28 +1,81 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Prefetch
-from django.http import Http404
+from django.db import models, transaction
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from reversion_compare.admin import CompareVersionAdmin
 
-from .cache import invalidate_public_pages
-from .models import Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
+from aiblogger.images import ImageUploadField
+from aiblogger.uploads import UploadAdminMixin
+
+from . import policy
+from .markdown import render_markdown
+from .models import BODY_MAX_CHARS, Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
+from .pagecache import invalidate_public_pages
 from .publishing import article_publish, article_submit_for_review, article_unpublish
 
-PUBLISHED = Article.Status.PUBLISHED
+
+def _bylines(article, version):
+    """(position, author id) of the article's bylines as saved in that revision."""
+    links = version.revision.version_set.filter(
+        content_type=ContentType.objects.get_for_model(ArticleAuthor)
+    )
+    return sorted(
+        (link["position"], link["author_id"])
+        for link in (v.field_dict for v in links)
+        if link["article_id"] == article.pk
+    )
 
 
-def can_publish(user):
-    return user.has_perm("articles.publish_article")
+def _to_the_second(value):
+    return value.replace(microsecond=0) if value else value
 
 
-def can_edit_others(user):
-    return user.has_perm("articles.edit_others_articles")
+class MarkdownEditor(forms.Textarea):
+    """The body's textarea with a live preview rendered by the server, as readers get it.
+
+    static/js/markdown-preview.js posts the text to the admin's markdown-preview
+    view and shows the sanitised HTML below. Without JavaScript the link to the
+    staff preview at the article's real address remains.
+    """
+
+    article_url = ""  # set per form: the saved article's address, for the no-JS preview
+
+    class Media:
+        js = ["js/markdown-preview.js"]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        textarea = super().render(name, value, attrs, renderer)
+        if self.article_url:
+            fallback = format_html(
+                '<a href="{}" target="_blank" rel="noopener">Preview the saved version '
+                "at its real address</a> (opens a new tab).",
+                self.article_url,
+            )
+        else:
+            fallback = "Save the draft to preview it at its real address too."
+        return format_html(
+            '<div class="markdown-editor" data-preview-url="{}">{}'
+            '<section class="markdown-preview" aria-labelledby="{}-preview-title" hidden>'
+            '<h3 id="{}-preview-title" class="markdown-preview__title">'
+            "Preview, as readers will see it</h3>"
+            '<div class="markdown-preview__body" aria-live="polite"></div></section>'
+            '<p class="help markdown-preview__fallback">{}</p></div>',
+            reverse("admin:articles_article_markdown_preview"),
+            textarea,
+            name,
+            name,
+            fallback,
+        )
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -34,6 +87,12 @@ class ArticleAdminForm(forms.ModelForm):
         required=False,
         widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
         help_text="Start typing to find a tag. Readers can follow every tag.",
+    )
+    create_preview_link = forms.BooleanField(
+        label="Create a preview link",
+        required=False,
+        help_text="Tick and save: you get a link anyone can open without an account, "
+        "listed under “Preview links” below with its expiry.",
     )
 
     class Meta:
@@ -47,7 +106,7 @@ class ArticleAdminForm(forms.ModelForm):
         widgets = {
             "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "standfirst": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
-            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"}),
+            "body": MarkdownEditor(attrs={"rows": 24, "class": "vLargeTextField"}),
             "meta_title": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "meta_description": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
             "canonical_url": forms.URLInput(attrs={"class": "vLargeTextField"}),
@@ -59,14 +118,16 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tag_choices"].initial = list(self.instance.tags.all())
+        if "body" in self.fields and self.instance.pk:
+            self.fields["body"].widget.article_url = self.instance.get_absolute_url()
         status = self.fields.get("status")
-        if status is not None and not can_publish(self.user):
-            status.choices = [c for c in status.choices if c[0] != PUBLISHED]
+        if status is not None and not policy.can_publish(self.user):
+            status.choices = [c for c in status.choices if policy.can_set_status(self.user, c[0])]
             status.help_text = "Set “In review” when the story is ready for an editor."
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        if status == PUBLISHED and not can_publish(self.user):
+        if not policy.can_set_status(self.user, status):
             raise forms.ValidationError("You cannot publish; submit the story for review.")
         return status
 
@@ -90,6 +151,7 @@ class CorrectionInline(admin.StackedInline):
 class PreviewLinkInline(admin.TabularInline):
     model = PreviewLink
     extra = 0
+    verbose_name = "preview link"
     fields = ("link", "expires_at", "created_by", "status_text", "revoke")
     readonly_fields = ("link", "created_by", "status_text")
     verbose_name_plural = (
@@ -105,6 +167,10 @@ class PreviewLinkInline(admin.TabularInline):
             model = PreviewLink
             fields = ("expires_at",)
 
+        def has_changed(self):
+            # A new row left at its default expiry is still a request for a link.
+            return self.instance.pk is None or super().has_changed()
+
         def save(self, commit=True):
             if self.cleaned_data.get("revoke") and self.instance.revoked_at is None:
                 self.instance.revoked_at = timezone.now()
@@ -114,7 +180,7 @@ class PreviewLinkInline(admin.TabularInline):
     def link(self, obj):
         if not obj.pk:
             return "Saved with the article"
-        return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
+        return format_html('<a href="{0}">{0}</a>', settings.SITE_URL + obj.get_absolute_url())
 
     @admin.display(description="status")
     def status_text(self, obj):
@@ -124,9 +190,12 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin):
+class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
     form = ArticleAdminForm
-    list_display = ("title", "status_badge", "section", "byline", "published_at", "featured")
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
+    # Five columns that fit beside the sidebar at 1280 px; static/css/admin.css
+    # keeps title, status and time at phone width. "Featured" shows in the status.
+    list_display = ("title", "status_badge", "section", "byline", "published")
     list_filter = ("status", "section", "featured", ("authors", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("section",)
     search_fields = ("title", "standfirst", "body")
@@ -159,11 +228,47 @@ class ArticleAdmin(CompareVersionAdmin):
         ),
     )
 
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.markdown_preview_view)
+        return [
+            path("markdown-preview/", preview, name="articles_article_markdown_preview"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def markdown_preview_view(self, request):
+        """The body as readers will see it: the same Markdown and sanitiser as on save."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        body = request.POST.get("body", "")
+        if len(body) > BODY_MAX_CHARS:
+            return JsonResponse(
+                {"error": f"The body is over {BODY_MAX_CHARS:,} characters."}, status=400
+            )
+        return JsonResponse({"html": render_markdown(body)})
+
+    # --- revision compare: only what an editor would call a change -------------
+    # Derived or bookkeeping values; the body's diff already shows body_html's.
+    compare_exclude = ("body_html", "created_at", "updated_at")
+
+    def compare(self, obj, version1, version2):
+        """Drop reversion-compare's false changes: bylines whose derived dates moved
+        and times that differ below the second the form shows."""
+        diff, has_unfollowed_fields = super().compare(obj, version1, version2)
+        diff = [d for d in diff if self._differs(d["field"], obj, version1, version2)]
+        return diff, has_unfollowed_fields
+
+    def _differs(self, field, obj, version1, version2):
+        if getattr(field, "related_name", None) == "author_links":
+            return _bylines(obj, version1) != _bylines(obj, version2)
+        if isinstance(field, models.DateTimeField):
+            one, two = (v.field_dict.get(field.name) for v in (version1, version2))
+            return _to_the_second(one) != _to_the_second(two)
+        return True
+
     # --- who sees and changes what -------------------------------------------
     def get_queryset(self, request):
-        bylines = ArticleAuthor.objects.select_related("author")  # ordered by position
-        qs = super().get_queryset(request).prefetch_related(Prefetch("author_links", bylines))
-        return qs.editable_by(request.user)
+        return policy.articles_for(request.user, super().get_queryset(request).with_bylines())
 
     def get_object(self, request, object_id, from_field=None):
         """404 for an article outside the user's reach, so existence does not leak."""
@@ -172,45 +277,46 @@ class ArticleAdmin(CompareVersionAdmin):
             raise Http404("No such article.")
         return obj
 
-    def _is_own(self, request, obj):
-        return can_edit_others(request.user) or obj.authors.filter(pk=request.user.pk).exists()
-
     def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self._is_own(request, obj))
+        return policy.can_see(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        if not allowed or obj is None:
-            return allowed
-        if obj.status == PUBLISHED and not can_publish(request.user):
-            return False  # contributors cannot touch a story once it is out
-        return self._is_own(request, obj)
+        return policy.can_edit(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if not allowed or obj is None:
-            return allowed
-        if obj.status == PUBLISHED and not can_publish(request.user):
-            return False
-        return self._is_own(request, obj)
+        return policy.can_delete(request.user, obj)
 
     def has_publish_permission(self, request):
-        return can_publish(request.user)
+        return policy.can_publish(request.user)
 
     def has_feature_permission(self, request):
-        return can_edit_others(request.user)
+        return policy.can_feature(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not can_publish(request.user):
+        if not policy.can_publish(request.user):
             fields.append("published_at")
-        if not can_edit_others(request.user):
+        if not policy.can_feature(request.user):
             fields.append("featured")
         return fields
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._may_create_preview_links(request):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": (*opts["fields"], "create_preview_link")})
+            if name == "Publishing"
+            else (name, opts)
+            for name, opts in fieldsets
+        ]
+
+    @staticmethod
+    def _may_create_preview_links(request):
+        return policy.can_share_previews(request.user)
+
     def get_inlines(self, request, obj):
-        if can_edit_others(request.user):
+        if policy.can_share_previews(request.user):
             return self.inlines
         return [i for i in self.inlines if i is not PreviewLinkInline]
 
@@ -221,7 +327,7 @@ class ArticleAdmin(CompareVersionAdmin):
     def _check_post(self, request):
         """Refuse a POST that asks for what the role may not do, however it was sent."""
         posted = request.POST.get("status") if request.method == "POST" else None
-        if posted == PUBLISHED and not can_publish(request.user):
+        if not policy.can_set_status(request.user, posted):
             raise PermissionDenied("You cannot publish articles.")
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -250,46 +356,75 @@ class ArticleAdmin(CompareVersionAdmin):
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
-        if not can_edit_others(request.user):
+        if not policy.can_recover(request.user):
             raise PermissionDenied
         return super().recoverlist_view(request, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        if not can_edit_others(request.user):
+        if not policy.can_recover(request.user):
             raise PermissionDenied
         return super().recover_view(request, version_id, extra_context)
 
     # --- saving ------------------------------------------------------------------
     def save_model(self, request, obj, form, change):
-        if change and not can_publish(request.user):
+        if change and not policy.can_publish(request.user):
             # The form cannot offer it, but a stale instance could carry it.
             original = Article.objects.only("status").get(pk=obj.pk)
-            if original.status == PUBLISHED or obj.status == PUBLISHED:
+            allowed = policy.can_edit(request.user, original)
+            if not allowed or not policy.can_set_status(request.user, obj.status):
                 raise PermissionDenied("You cannot publish articles.")
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        self._create_preview_link(request, form)
         article = form.instance
-        article.tags.set(
-            form.cleaned_data.get("tag_choices", []),
-            through_defaults={"public_since": article.public_since},
-        )
+        article.set_tags(form.cleaned_data.get("tag_choices", []))
         # Whoever writes a story keeps their byline unless an editor removed it.
         if not article.author_links.exists() or (
-            not can_edit_others(request.user)
+            not policy.can_edit_others(request.user)
             and not article.author_links.filter(author=request.user).exists()
         ):
-            last = article.author_links.order_by("-position").first()
-            ArticleAuthor.objects.create(
-                article=article, author=request.user, position=(last.position + 1) if last else 0
-            )
+            article.add_byline(request.user)
+
+    def _create_preview_link(self, request, form):
+        if not (
+            form.cleaned_data.get("create_preview_link")
+            and self._may_create_preview_links(request)
+        ):
+            return
+        link = PreviewLink.objects.create(article=form.instance, created_by=request.user)
+        request._created_preview_link = link
+        self.message_user(
+            request,
+            format_html(
+                'Preview link created; it works until {}: <a href="{}">{}</a>',
+                timezone.localtime(link.expires_at).strftime("%d %b %Y %H:%M"),
+                settings.SITE_URL + link.get_absolute_url(),
+                settings.SITE_URL + link.get_absolute_url(),
+            ),
+            messages.SUCCESS,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_created_preview_link", None):
+            return HttpResponseRedirect(self._change_form_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_created_preview_link", None):
+            return HttpResponseRedirect(self._change_form_url(obj))  # the link, to copy
+        return super().response_change(request, obj)
+
+    def _change_form_url(self, obj):
+        return reverse("admin:articles_article_change", args=[obj.pk])
 
     def save_formset(self, request, form, formset, change):
         if formset.model is PreviewLink:
             for link in formset.save(commit=False):
                 if link.created_by_id is None:
                     link.created_by = request.user
+                    request._created_preview_link = link
                 link.save()
             formset.save_m2m()
             return
@@ -299,10 +434,27 @@ class ArticleAdmin(CompareVersionAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
         if obj.is_scheduled:
-            return format_html(
+            status = format_html(
                 "Scheduled for {}", timezone.localtime(obj.published_at).strftime("%d %b %H:%M")
             )
-        return obj.get_status_display()
+        else:
+            status = obj.get_status_display()
+        if obj.featured:
+            return format_html('{} <span class="badge">· featured</span>', status)
+        return status
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, obj):
+        if obj.published_at is None:
+            return "-"
+        when = timezone.localtime(obj.published_at)
+        day = "%d %b" if when.year == timezone.localtime().year else "%d %b %Y"
+        return format_html(
+            '<time datetime="{}">{} {}</time>',
+            when.isoformat(),
+            when.strftime(day),
+            when.strftime("%H:%M"),
+        )
 
     @admin.display(description="byline")
     def byline(self, obj):
@@ -348,7 +500,7 @@ class ArticleAdmin(CompareVersionAdmin):
     def _set_featured(self, request, queryset, featured):
         with transaction.atomic():
             count = queryset.update(featured=featured)
-            transaction.on_commit(invalidate_public_pages)
+            invalidate_public_pages()
         done = "featured" if featured else "no longer featured"
         self.message_user(request, f"{count} article(s) {done}.", messages.SUCCESS)
 

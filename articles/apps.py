@@ -6,4 +6,6 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from .pagecache import connect_signals
+
+        connect_signals()

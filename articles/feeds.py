@@ -3,6 +3,22 @@
 Each entry carries the full sanitised body, every byline, the tags and the
 featured image (its 960 px rendition) as a Media RSS element: an RSS enclosure
 would need the file's length, which only a storage round trip per item knows.
+
+Feed readers show HTML-typed fields without a Content-Security-Policy, so every
+text a newsroom member or reader wrote reaches them escaped or sanitised:
+
+- HTML (escaped text): the RSS channel and item <description>, Atom's
+  <summary type="html">;
+- HTML (body_html, sanitised by articles/markdown.py): RSS <content:encoded>,
+  Atom's <content type="html">;
+- plain text, XML-escaped only: RSS and Atom <title>, Atom <subtitle> and
+  <name>, categories, dc:creator, media:credit.
+
+RSS 2.0 gives <title> no type. It stays plain text: the RSS Advisory Board's
+Best Practices Profile permits HTML only in an item's description, feedparser
+reads titles as text/plain, and escaping them as HTML would show "&amp;" in
+"Q&A" headlines to every reader that follows the profile. A reader that pours
+titles into HTML unescaped is broken for "a < b" headlines anyway.
 """
 
 import re
@@ -13,8 +29,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from accounts.models import User
+from aiblogger.site import absolute_url
 
 from . import listing
 from .models import RENDITION_WIDTHS, Section, Tag
@@ -26,11 +44,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 # XML 1.0 cannot carry these; text pasted from word processors sometimes does.
 XML_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
-
-
-def absolute(url):
-    """The URL readers reach through the public origin, whatever host the request used."""
-    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
 
 
 def xml_safe(value):
@@ -109,7 +122,7 @@ class ArticleFeed(Feed):
         self.feed_type = ArticleAtomFeed if atom else ArticleRssFeed
 
     def articles(self, obj):
-        return listing.latest(limit=FEED_ITEMS)
+        return listing.latest()[:FEED_ITEMS]
 
     def subject_title(self, obj):
         return None
@@ -118,19 +131,24 @@ class ArticleFeed(Feed):
         subject = self.subject_title(obj)
         return f"{subject} – {settings.SITE_NAME}" if subject else settings.SITE_NAME
 
-    def description(self, obj):
+    def description_text(self, obj):
         return f"The latest stories from {self.title(obj)}."
 
+    def description(self, obj):
+        # The RSS channel <description> is read as HTML; Atom uses the subtitle.
+        return escape(self.description_text(obj))
+
     def subtitle(self, obj):
-        return self.description(obj) if self.atom else None
+        # Atom's <subtitle> has no type attribute, so it is text (RFC 4287 3.1.1).
+        return self.description_text(obj) if self.atom else None
 
     def link(self, obj):
-        return absolute(obj.get_absolute_url() if obj else reverse("articles:home"))
+        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:home"))
 
     def feed_url(self, obj):
         suffix = "atom" if self.atom else "rss"
         kwargs = {"slug": obj.slug} if obj else {}
-        return absolute(reverse(f"feeds:{self.url_name}-{suffix}", kwargs=kwargs))
+        return absolute_url(reverse(f"feeds:{self.url_name}-{suffix}", kwargs=kwargs))
 
     def author_name(self, obj):
         # Atom entries without a byline inherit the publication as their author.
@@ -143,10 +161,11 @@ class ArticleFeed(Feed):
         return article.title
 
     def item_description(self, article):
-        return article.standfirst
+        # RSS <description> and Atom <summary type="html"> are HTML; the standfirst is text.
+        return escape(article.standfirst)
 
     def item_link(self, article):
-        return absolute(article.get_absolute_url())
+        return absolute_url(article.get_absolute_url())
 
     def item_guid_is_permalink(self, article):
         # The slug is frozen once published, so the address identifies the story.
@@ -164,7 +183,7 @@ class ArticleFeed(Feed):
 
     def item_extra_kwargs(self, article):
         bylines = [
-            (link.author.byline, absolute(link.author.get_absolute_url()))
+            (link.author.byline, absolute_url(link.author.get_absolute_url()))
             for link in article.author_links.all()
         ]
         return {
@@ -178,7 +197,7 @@ class ArticleFeed(Feed):
             return None
         width = min(FEED_IMAGE_WIDTH, article.featured_image_width)
         attrs = {
-            "url": absolute(article.image_medium.url),
+            "url": absolute_url(article.image_medium.url),
             "medium": "image",
             "type": "image/webp",
             "width": str(width),
@@ -202,13 +221,13 @@ class SectionFeed(ArticleFeed):
         return get_object_or_404(Section, slug=slug)
 
     def articles(self, section):
-        return listing.in_section(section, limit=FEED_ITEMS)
+        return listing.in_section(section)[:FEED_ITEMS]
 
     def subject_title(self, section):
         return section.name
 
-    def description(self, section):
-        return section.description or super().description(section)
+    def description_text(self, section):
+        return section.description or super().description_text(section)
 
 
 class TagFeed(ArticleFeed):
@@ -218,7 +237,7 @@ class TagFeed(ArticleFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def articles(self, tag):
-        return listing.tagged(tag, limit=FEED_ITEMS)
+        return listing.tagged(tag)[:FEED_ITEMS]
 
     def subject_title(self, tag):
         return f"Stories tagged “{tag.name}”"
@@ -231,7 +250,7 @@ class AuthorFeed(ArticleFeed):
         return get_object_or_404(User, slug=slug)
 
     def articles(self, user):
-        articles = listing.by_author(user, limit=FEED_ITEMS)
+        articles = listing.by_author(user)[:FEED_ITEMS]
         # A reader's account has a slug too; only bylines get a public feed.
         if not articles and not user.is_staff:
             raise Http404("No author at this address.")
@@ -244,4 +263,4 @@ class AuthorFeed(ArticleFeed):
         return user.byline
 
     def author_link(self, user):
-        return absolute(user.get_absolute_url())
+        return absolute_url(user.get_absolute_url())

@@ -1,10 +1,10 @@
 """The reader site's list queries, each reading one ordered index.
 
-Lists page newest first by (published_at, id). The first pages may use a small
-OFFSET; deeper pages pass a cursor, the (published_at, id) of the last article
-already shown, so the database seeks in the index instead of skipping rows.
-Every function returns at most limit + 1 articles: the extra one only says
-whether an older page exists.
+Every list is a Stream of public articles, newest first by (published_at, id).
+Slice it like a queryset (stream[:20]) to read one range of the index; continue
+after an article already shown with stream.before(position), so the database
+seeks in the index instead of skipping rows. articles/pagination.py turns a
+stream into the pages readers click through; feeds take its first slice.
 """
 
 import re
@@ -12,11 +12,11 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
-from .models import Article, ArticleAuthor, ArticleTag
+from . import hooks
+from .models import Article, ArticleAuthor, ArticleQuerySet, ArticleTag
 
 PAGE_SIZE = 20
 # Home page section blocks are drawn from this many of the newest stories,
@@ -54,33 +54,50 @@ def decode_cursor(text):
 
 def with_cards(articles, *, tags=True):
     """Prefetch what an article card shows: bylines in order (and tags)."""
-    lookups = [
-        Prefetch(
-            "author_links",
-            queryset=ArticleAuthor.objects.select_related("author").order_by("position", "id"),
-        )
-    ]
+    lookups = [ArticleQuerySet.bylines()]
     if tags:
         lookups.append("tags")
     prefetch_related_objects(articles, *lookups)
     return articles
 
 
-def _page(queryset, cursor, limit, offset, *, field="published_at", pk="id"):
-    queryset = queryset.order_by(f"-{field}", f"-{pk}")
-    if cursor is not None:
-        when, last = cursor
+def position(article):
+    """Where an article stands in a stream: its (published_at, id)."""
+    return article.published_at, article.pk
+
+
+class Stream:
+    """Articles newest first: slicing reads one range of an index, before() seeks past one.
+
+    rows is a queryset ordered newest first by the two keyset fields (None: a list
+    that is not ordered by time, such as search results, and so has no positions);
+    load turns a slice of rows into the articles a page shows.
+    """
+
+    def __init__(self, rows, *, load, keyset=("published_at", "id")):
+        self.rows, self.load, self.keyset = rows, load, keyset
+
+    def before(self, position):
+        """The stream after position, the (published_at, id) of an article already shown."""
+        if self.keyset is None:
+            raise TypeError("This list is not ordered by time and has no positions.")
+        field, pk = self.keyset
+        when, last = position
         older = Q(**{f"{field}__lt": when}) | Q(**{field: when, f"{pk}__lt": last})
-        queryset = queryset.filter(older)
-    return queryset[offset : offset + limit + 1]
+        return Stream(self.rows.filter(older), load=self.load, keyset=self.keyset)
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            raise TypeError("Read a stream in slices: stream[:20].")
+        return self.load(list(self.rows[window]))
 
 
-def _articles(queryset, cursor, limit, offset, *, cards=True):
-    rows = list(_page(queryset.select_related("section"), cursor, limit, offset))
-    return with_cards(rows) if cards else rows
+def _articles(queryset, *, cards=True):
+    rows = queryset.select_related("section").newest_first()
+    return Stream(rows, load=with_cards if cards else list)
 
 
-def latest(cursor=None, limit=PAGE_SIZE, *, offset=0, exclude=None, cards=True):
+def latest(*, exclude=None, cards=True):
     """The newest public articles, optionally leaving out one (the lead story).
 
     cards=False skips the prefetch, for a caller that prefetches several lists at once.
@@ -88,22 +105,14 @@ def latest(cursor=None, limit=PAGE_SIZE, *, offset=0, exclude=None, cards=True):
     queryset = Article.objects.published()
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
-    return _articles(queryset, cursor, limit, offset, cards=cards)
+    return _articles(queryset, cards=cards)
 
 
-def in_section(section, cursor=None, limit=PAGE_SIZE, *, offset=0):
-    return _articles(Article.objects.published().filter(section=section), cursor, limit, offset)
+def in_section(section):
+    return _articles(Article.objects.published().filter(section=section))
 
 
-def _through_link(links, cursor, limit, offset):
-    """Articles whose ids one link table lists newest first (tag or author pages)."""
-    # Two queries on purpose: MariaDB cannot LIMIT inside an IN (subquery).
-    links = links.filter(public_since__lte=timezone.now())
-    ids = list(
-        _page(links, cursor, limit, offset, field="public_since", pk="article_id").values_list(
-            "article_id", flat=True
-        )
-    )
+def _load_by_id(ids):
     if not ids:
         return []
     found = Article.objects.published().filter(pk__in=ids).select_related("section")
@@ -111,12 +120,19 @@ def _through_link(links, cursor, limit, offset):
     return with_cards([by_id[pk] for pk in ids if pk in by_id])
 
 
-def tagged(tag, cursor=None, limit=PAGE_SIZE, *, offset=0):
-    return _through_link(ArticleTag.objects.filter(tag=tag), cursor, limit, offset)
+def _through_links(links):
+    """Articles whose ids one link table lists newest first (tag or author pages)."""
+    # Two queries on purpose: MariaDB cannot LIMIT inside an IN (subquery).
+    ids = links.published().newest_first().values_list("article_id", flat=True)
+    return Stream(ids, load=_load_by_id, keyset=("public_since", "article_id"))
 
 
-def by_author(user, cursor=None, limit=PAGE_SIZE, *, offset=0):
-    return _through_link(ArticleAuthor.objects.filter(author=user), cursor, limit, offset)
+def tagged(tag):
+    return _through_links(ArticleTag.objects.filter(tag=tag))
+
+
+def by_author(user):
+    return _through_links(ArticleAuthor.objects.filter(author=user))
 
 
 def lead_story():
@@ -125,7 +141,7 @@ def lead_story():
         Article.objects.published()
         .filter(featured=True)
         .select_related("section")
-        .order_by("-published_at", "-id")
+        .newest_first()
         .first()
     )
 
@@ -136,7 +152,7 @@ def section_blocks(per_section=4, exclude=()):
         Article.objects.published()
         .filter(section__isnull=False)
         .exclude(pk__in=exclude)
-        .order_by("-published_at", "-id")
+        .newest_first()
         .values_list("pk", "section_id")[:SECTION_BLOCK_WINDOW]
     )
     picked, counts = [], {}
@@ -157,8 +173,22 @@ def related(article, limit=4):
     """Up to `limit` public stories sharing a tag or the section, newest first.
 
     EXISTS rather than a join: no DISTINCT is needed, so the database walks the
-    public index newest first and stops at the first `limit` matches.
+    public index newest first and stops at the first `limit` matches. Related stories
+    precomputed by another app (hooks.related_stories, e.g. by meaning) come first.
     """
+    for precomputed in hooks.related_stories:
+        ids = precomputed(article)
+        if ids:
+            found = {
+                a.pk: a
+                for a in Article.objects.published()
+                .filter(pk__in=ids[: limit * 2])
+                .exclude(pk=article.pk)
+                .select_related("section")
+            }
+            chosen = [found[pk] for pk in ids if pk in found][:limit]
+            if chosen:
+                return chosen
     tag_ids = [tag.pk for tag in article.tags.all()]
     shared = Q(pk__in=[])
     if tag_ids:
@@ -172,7 +202,7 @@ def related(article, limit=4):
         .filter(shared)
         .exclude(pk=article.pk)
         .select_related("section")
-        .order_by("-published_at", "-id")[:limit]
+        .newest_first()[:limit]
     )
 
 
@@ -203,13 +233,11 @@ def search_queryset(terms):
         queryset = queryset.filter(
             Q(title__icontains=term) | Q(standfirst__icontains=term) | Q(body__icontains=term)
         )
-    return queryset.order_by("-published_at", "-id")
+    return queryset.newest_first()
 
 
-def search(query, limit=PAGE_SIZE, *, offset=0):
-    """One page of search results for a reader's query, plus one to say there is more."""
+def search(query):
+    """Search results for a reader's query, best first: numbered pages, no positions."""
     terms = search_terms(query)
-    if not terms:
-        return []
-    rows = list(search_queryset(terms)[offset : offset + limit + 1])
-    return with_cards(rows, tags=False)
+    rows = search_queryset(terms) if terms else Article.objects.none()
+    return Stream(rows, load=lambda page: with_cards(page, tags=False), keyset=None)

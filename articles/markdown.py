@@ -23,6 +23,8 @@ ALLOWED_ATTRIBUTES = {
     "h4": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Added to every link, so a linked page cannot reach back through window.opener.
+LINK_REL = "noopener noreferrer"
 
 _EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
 _EXTENSION_CONFIGS = {"toc": {"permalink": False}}
@@ -45,6 +47,6 @@ def sanitise_html(html):
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer",
+        link_rel=LINK_REL,
         strip_comments=True,
     )

@@ -8,16 +8,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
-from .images import validate_image_upload
+from aiblogger.images import validate_image_upload
+from aiblogger.slugs import numbered_slug
+
+from . import hooks
 from .markdown import render_markdown
-from .slugs import numbered_slug
 
 BODY_MAX_CHARS = 200_000
 WORDS_PER_MINUTE = 230
@@ -89,14 +92,26 @@ class Tag(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what readers may see."""
+        """The one definition of what readers may see.
+
+        Tag and author pages read a copy of it: each link row carries its
+        article's public_since, so ArticleLinkQuerySet.published() selects the
+        same articles from one ordered index. Article keeps that copy: it is
+        written on save and by set_tags(), add_byline() and set_bylines().
+        """
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
-    def editable_by(self, user):
-        """Articles this newsroom member may open in the admin."""
-        if user.has_perm("articles.edit_others_articles"):
-            return self
-        return self.filter(authors=user)
+    def newest_first(self):
+        """Newest publication first; the id breaks ties, so paging never repeats a row."""
+        return self.order_by("-published_at", "-id")
+
+    @staticmethod
+    def bylines():
+        """The Prefetch of an article's bylines in the editors' order, authors joined."""
+        return Prefetch("author_links", ArticleAuthor.objects.select_related("author"))
+
+    def with_bylines(self):
+        return self.prefetch_related(self.bylines())
 
 
 class Article(models.Model):
@@ -256,6 +271,42 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED:
+            if self.published_at is None:
+                self.published_at = now_to_the_second()
+            if self.first_published_at is None:
+                self.first_published_at = self.published_at
+        for name in TEXT_FIELDS:
+            setattr(self, name, CONTROL_CHARS.sub("", getattr(self, name)))
+        if not self.featured_image:
+            self.featured_image_width = self.featured_image_height = None
+        elif not self.featured_image._committed:  # a new upload, still in memory
+            self.featured_image_width, self.featured_image_height = get_image_dimensions(
+                self.featured_image
+            )
+        self.body_html = render_markdown(self.body)
+        with transaction.atomic():
+            self._update_slug()
+            super().save(*args, **kwargs)
+            since = self.public_since
+            self.tag_links.exclude(public_since=since).update(public_since=since)
+            self.author_links.exclude(public_since=since).update(public_since=since)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = now_to_the_second()  # "leave empty to publish now"
+        errors = {}
+        if self.featured_image and not self.featured_image_alt.strip():
+            errors["featured_image_alt"] = "Describe the image for readers who cannot see it."
+        if self.canonical_url and not self.canonical_url.startswith(("https://", "http://")):
+            errors["canonical_url"] = "Enter a full web address starting with https://."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_published(self):
         return (
@@ -327,44 +378,26 @@ class Article(models.Model):
             )
         if self.section_id is None:
             warnings.append("No section is chosen: the story will not appear on any section page.")
+        for check in hooks.prepublish_checks:  # other apps' checks (articles/hooks.py)
+            warnings.extend(check(self))
         return warnings
 
-    def clean(self):
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()  # "leave empty to publish now"
-        errors = {}
-        if self.featured_image and not self.featured_image_alt.strip():
-            errors["featured_image_alt"] = "Describe the image for readers who cannot see it."
-        if self.canonical_url and not self.canonical_url.startswith(("https://", "http://")):
-            errors["canonical_url"] = "Enter a full web address starting with https://."
-        if errors:
-            raise ValidationError(errors)
+    def set_tags(self, tags):
+        """Make these the article's tags: the one way to change them (see published())."""
+        self.tags.set(tags, through_defaults={"public_since": self.public_since})
 
-    def save(self, *args, **kwargs):
-        if self.status == self.Status.PUBLISHED:
-            if self.published_at is None:
-                self.published_at = timezone.now()
-            if self.first_published_at is None:
-                self.first_published_at = self.published_at
-        for name in TEXT_FIELDS:
-            setattr(self, name, CONTROL_CHARS.sub("", getattr(self, name)))
-        if not self.featured_image:
-            self.featured_image_width = self.featured_image_height = None
-        elif not self.featured_image._committed:  # a new upload, still in memory
-            self.featured_image_width, self.featured_image_height = get_image_dimensions(
-                self.featured_image
-            )
-        self.body_html = render_markdown(self.body)
+    def add_byline(self, author):
+        """Add author after the existing bylines; nothing changes if they have one."""
+        last = self.author_links.order_by("-position").first()
+        position = last.position + 1 if last else 0
+        return self.author_links.get_or_create(author=author, defaults={"position": position})[0]
+
+    def set_bylines(self, authors):
+        """Make these people the bylines, lead first."""
         with transaction.atomic():
-            self._update_slug()
-            super().save(*args, **kwargs)
-            # Keep the denormalised copies used by tag and author pages in step.
-            since = self.public_since
-            self.tag_links.exclude(public_since=since).update(public_since=since)
-            self.author_links.exclude(public_since=since).update(public_since=since)
-
-    def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+            self.author_links.exclude(author__in=authors).delete()
+            for position, author in enumerate(authors):
+                self.author_links.update_or_create(author=author, defaults={"position": position})
 
     def _update_slug(self):
         """Derive the slug from the title until first publication; keep old ones."""
@@ -377,6 +410,15 @@ class Article(models.Model):
         self.slug = unique_article_slug(wanted, exclude_pk=self.pk)
         if old and self.pk:
             ArticleSlug.objects.get_or_create(slug=old, defaults={"article_id": self.pk})
+
+
+def now_to_the_second():
+    """A publication time as the admin shows and sends it back: whole seconds.
+
+    With microseconds, the first save of the change form would silently move
+    the time (and every revision compare would list it as changed).
+    """
+    return timezone.now().replace(microsecond=0)
 
 
 def unique_article_slug(base, exclude_pk=None):
@@ -393,11 +435,26 @@ def unique_article_slug(base, exclude_pk=None):
     return numbered_slug(base, taken)
 
 
+class ArticleLinkQuerySet(models.QuerySet):
+    def published(self):
+        """Links to what readers may see: Article.objects.published() read from the copy."""
+        return self.filter(public_since__lte=timezone.now())
+
+    def newest_first(self):
+        return self.order_by("-public_since", "-article_id")
+
+
 class ArticleLink(models.Model):
     """A link table row that carries a copy of its article's public_since,
-    so a tag or author page reads one ordered index instead of joining."""
+    so a tag or author page reads one ordered index instead of joining.
+
+    Change links through Article.set_tags(), add_byline() and set_bylines();
+    tags.add() or authors.add() without the copy raises (see below).
+    """
 
     public_since = models.DateTimeField(null=True, editable=False)
+
+    objects = ArticleLinkQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -406,13 +463,15 @@ class ArticleLink(models.Model):
         self.public_since = self.article.public_since
         super().save(*args, **kwargs)
 
+    @classmethod
+    def build(cls, article, **fields):
+        """An unsaved row carrying the article's public_since, for bulk_create."""
+        return cls(article=article, public_since=article.public_since, **fields)
+
 
 class ArticleTag(ArticleLink):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_links")
-
-    def __str__(self):
-        return str(self.tag)
 
     class Meta:
         constraints = [
@@ -421,6 +480,9 @@ class ArticleTag(ArticleLink):
         indexes = [
             models.Index(fields=["tag", "-public_since", "-article"], name="tag_public_idx")
         ]
+
+    def __str__(self):
+        return str(self.tag)
 
 
 class ArticleAuthor(ArticleLink):
@@ -431,7 +493,6 @@ class ArticleAuthor(ArticleLink):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Bylines are shown in this order; the first is the lead."
     )
-    public_since = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -445,6 +506,33 @@ class ArticleAuthor(ArticleLink):
 
     def __str__(self):
         return str(self.author)
+
+
+def _refuse_links_without_public_since(sender, instance, action, reverse, pk_set, **kwargs):
+    """Make tags.add(), authors.add() and their reverse sides fail unless the copy is right."""
+    if action != "post_add" or not pk_set:
+        return
+    other = "tag" if sender is ArticleTag else "author"
+    if reverse:
+        added = sender.objects.filter(article_id__in=pk_set, **{other: instance})
+    else:
+        added = sender.objects.filter(article=instance, **{f"{other}_id__in": pk_set})
+    added = added.select_related("article").only(
+        "public_since", "article__status", "article__published_at"
+    )
+    if any(link.public_since != link.article.public_since for link in added):
+        raise ValueError(
+            "Link rows carry their article's public_since: change tags with "
+            "Article.set_tags() and bylines with add_byline() or set_bylines()."
+        )
+
+
+for _through in (ArticleTag, ArticleAuthor):
+    m2m_changed.connect(
+        _refuse_links_without_public_since,
+        sender=_through,
+        dispatch_uid=f"public-since-{_through.__name__}",
+    )
 
 
 class ArticleSlug(models.Model):
@@ -480,6 +568,21 @@ def new_preview_token():
     return secrets.token_urlsafe(32)
 
 
+class ExactCharField(models.CharField):
+    """A CharField compared byte for byte, whatever the table's collation says.
+
+    MySQL and MariaDB tables use utf8mb4_unicode_ci, under which an upper-cased
+    secret matches; this column gets utf8mb4_bin there. SQLite and PostgreSQL
+    compare exactly already, so they keep their default.
+    """
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "mysql" and not self.db_collation:
+            params["collation"] = "utf8mb4_bin"
+        return params
+
+
 class PreviewLinkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -489,7 +592,7 @@ class PreviewLink(models.Model):
     """A secret link that shows an unpublished article to someone without an account."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
-    token = models.CharField(max_length=64, unique=True, default=new_preview_token, editable=False)
+    token = ExactCharField(max_length=64, unique=True, default=new_preview_token, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False
     )

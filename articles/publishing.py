@@ -1,9 +1,8 @@
 """Status changes made outside the change form, each recorded as a revision."""
 
 import reversion
-from django.utils import timezone
 
-from .models import Article
+from .models import Article, now_to_the_second
 
 
 def _save_revision(article, *, by, comment):
@@ -18,7 +17,7 @@ def article_publish(*, article, by):
     if article.is_published:
         return False
     article.status = Article.Status.PUBLISHED
-    article.published_at = timezone.now()
+    article.published_at = now_to_the_second()
     _save_revision(article, by=by, comment="Published now.")
     return True
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import User
+from aiblogger.site import absolute_url
 
 from .feeds import xml_safe
 from .models import Article, ArticleAuthor, ArticleTag, Section, Tag
@@ -34,10 +35,6 @@ NEWS_LANGUAGE_EXCEPTIONS = {
     "zh-hant": "zh-tw",
     "zh-tw": "zh-tw",
 }
-
-
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
 
 
 def news_language():
@@ -88,7 +85,7 @@ class NewsSitemap(ArticleSitemap):
             Article.objects.published()
             .filter(published_at__gte=since)
             .only("slug", "title", "published_at", "updated_at")
-            .order_by("-published_at", "-id")
+            .newest_first()
         )
 
     @cached_property
@@ -124,7 +121,7 @@ def _has_public_story(links, field):
     # The link tables' public_since is the copy of published() that tag and author
     # pages page through, so this lists exactly the pages that show a story, and
     # costs one index probe per tag or author instead of a pass over the archive.
-    return Exists(links.filter(**{field: OuterRef("pk")}, public_since__lte=timezone.now()))
+    return Exists(links.published().filter(**{field: OuterRef("pk")}))
 
 
 class TagSitemap(PublicSitemap):
@@ -167,7 +164,7 @@ def index(request):
     children.append((reverse("feeds:sitemap-news"), NewsSitemap()))
     entries = []
     for path, child in children:
-        location, lastmod = _absolute(path), child.get_latest_lastmod()
+        location, lastmod = absolute_url(path), child.get_latest_lastmod()
         entries.append(SitemapIndexItem(location, lastmod))
         entries.extend(
             SitemapIndexItem(f"{location}?p={page}", lastmod)

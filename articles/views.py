@@ -1,29 +1,21 @@
+import secrets
 import unicodedata
-from datetime import timedelta
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.db import DatabaseError, connection
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import loader
-from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.http import http_date
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
 
 from accounts.models import User
+from aiblogger.site import absolute_url
 
-from . import listing
-from .caching import cache_public_page
-from .models import Article, ArticleAuthor, ArticleSlug, PreviewLink, Section, Tag
+from . import hooks, listing, policy
+from .models import Article, ArticleSlug, PreviewLink, Section, Tag
+from .pagination import Paginator
 
 # Numbered pages use a small OFFSET; past this one, "Older stories" switches
-# to a keyset cursor so no page ever makes the database skip many rows.
+# to a keyset cursor (see articles/pagination.py).
 MAX_NUMBERED_PAGES = 5
 SEARCH_MAX_PAGES = 10
 SEARCH_MAX_CHARS = 200
@@ -35,88 +27,35 @@ def _mark_preview(response):
     return response
 
 
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
-
-
 class PagedArticlesMixin:
-    """Numbered first pages, then keyset pages, read from ?page= and ?before=."""
+    """A list view paged by articles.pagination; subclasses say which stream()."""
 
     max_pages = MAX_NUMBERED_PAGES
 
-    def fetch(self, cursor, limit, offset):
+    def stream(self):
         raise NotImplementedError
 
-    def page_request(self):
-        page, before = self.request.GET.get("page"), self.request.GET.get("before")
-        if page is not None and before is not None:
-            raise BadRequest("Use either page or before, not both.")
-        if before is not None:
-            try:
-                cursor = listing.decode_cursor(before)
-            except listing.BadCursor:
-                raise BadRequest("That page address is not valid.") from None
-            # Cursors come from published stories, so none lies in the future.
-            if cursor[0] > timezone.now() + timedelta(days=1):
-                raise BadRequest("That page address is not valid.")
-            return cursor, 1
-        if page is None:
-            return None, 1
-        if not page.isascii() or not page.isdigit() or len(page) > 6:
-            raise BadRequest("The page number must be a whole number.")
-        number = int(page)
-        if not 1 <= number <= self.max_pages:
-            raise Http404("There is no such page.")
-        return None, number
-
-    def paged_context(self):
-        cursor, number = self.page_request()
-        limit = listing.PAGE_SIZE
-        rows = self.fetch(cursor, limit, (number - 1) * limit)
-        articles, has_older = rows[:limit], len(rows) > limit
-        if not articles and (number > 1 or cursor is not None):
-            raise Http404("There are no stories on this page.")
-        path = self.request.path
-        older_url = newer_url = None
-        if has_older:
-            if cursor is None and number < self.max_pages:
-                older_url = f"{path}?page={number + 1}"
-            else:
-                older_url = f"{path}?before={listing.encode_cursor(articles[-1])}"
-        if number > 2:
-            newer_url = f"{path}?page={number - 1}"
-        elif number == 2 or cursor is not None:
-            newer_url = path
-        if cursor is not None:
-            canonical = f"{path}?before={self.request.GET['before']}"
-        else:
-            canonical = f"{path}?page={number}" if number > 1 else path
-        return {
-            "articles": articles,
-            "page_number": number,
-            "older_than": cursor[0] if cursor else None,
-            "older_url": older_url,
-            "newer_url": newer_url,
-            "is_first_page": number == 1 and cursor is None,
-            "canonical_url": _absolute(canonical),
-        }
+    def paginate(self, **params):
+        paginator = Paginator(
+            self.stream(), per_page=listing.PAGE_SIZE, max_pages=self.max_pages, params=params
+        )
+        return paginator.page(self.request)
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class HomeView(PagedArticlesMixin, TemplateView):
     template_name = "articles/home.html"
 
-    def fetch(self, cursor, limit, offset):
-        exclude = self.lead.pk if self.lead else None
-        return listing.latest(cursor, limit, offset=offset, exclude=exclude, cards=False)
+    def stream(self):
+        return listing.latest(exclude=self.lead.pk if self.lead else None, cards=False)
 
     def get_context_data(self, **kwargs):
         # The lead story opens page one and is left out of the stream below it.
         self.lead = listing.lead_story()
         context = super().get_context_data(**kwargs)
-        context.update(self.paged_context())
-        cards = list(context["articles"])
-        if context["is_first_page"]:
+        page = context["page"] = self.paginate()
+        context["canonical_url"] = page.canonical_url
+        cards = list(page.articles)
+        if page.is_first:
             shown = [article.pk for article in cards]
             if self.lead:
                 shown.append(self.lead.pk)
@@ -129,20 +68,16 @@ class HomeView(PagedArticlesMixin, TemplateView):
         return context
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class ArticleDetailView(DetailView):
     """A published article; newsroom members may also preview their unpublished ones."""
 
     context_object_name = "article"
 
     def base_queryset(self):
-        return Article.objects.select_related("section").prefetch_related(
-            "tags",
-            "corrections",
-            Prefetch(
-                "author_links",
-                queryset=ArticleAuthor.objects.select_related("author").order_by("position", "id"),
-            ),
+        return (
+            Article.objects.select_related("section", *hooks.detail_select_related)
+            .prefetch_related("tags", "corrections")
+            .with_bylines()
         )
 
     def get_object(self, queryset=None):
@@ -152,7 +87,7 @@ class ArticleDetailView(DetailView):
             return article
         user = self.request.user
         if user.is_authenticated and user.is_staff:
-            article = self.base_queryset().editable_by(user).filter(slug=slug).first()
+            article = policy.articles_for(user, self.base_queryset()).filter(slug=slug).first()
             if article is not None:
                 self.is_preview = True
                 return article
@@ -179,7 +114,7 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             is_preview=self.is_preview,
             related=listing.related(article),
-            canonical_url=article.canonical_url or _absolute(article.get_absolute_url()),
+            canonical_url=article.canonical_url or absolute_url(article.get_absolute_url()),
             **kwargs,
         )
 
@@ -193,6 +128,8 @@ def last_modified(article):
 
 def preview_link(request, token):
     link = get_object_or_404(PreviewLink.objects.active().select_related("article"), token=token)
+    if not secrets.compare_digest(link.token.encode(), token.encode()):
+        raise Http404("No such preview link.")  # the column's collation was not exact
     response = render(
         request,
         "articles/article_detail.html",
@@ -206,44 +143,43 @@ class _SubjectPageView(PagedArticlesMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        context = self.get_context_data(object=self.object)
-        context.update(self.paged_context())
+        page = self.paginate()
+        context = self.get_context_data(
+            object=self.object, page=page, canonical_url=page.canonical_url
+        )
         return self.render_to_response(context)
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class SectionView(_SubjectPageView):
     model = Section
     context_object_name = "section"
 
-    def fetch(self, cursor, limit, offset):
-        return listing.in_section(self.object, cursor, limit, offset=offset)
+    def stream(self):
+        return listing.in_section(self.object)
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class TagView(_SubjectPageView):
     model = Tag
     context_object_name = "tag"
 
-    def fetch(self, cursor, limit, offset):
-        return listing.tagged(self.object, cursor, limit, offset=offset)
+    def stream(self):
+        return listing.tagged(self.object)
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class AuthorView(_SubjectPageView):
     model = User
     context_object_name = "author"
     template_name = "articles/author_detail.html"
 
-    def fetch(self, cursor, limit, offset):
-        return listing.by_author(self.object, cursor, limit, offset=offset)
+    def stream(self):
+        return listing.by_author(self.object)
 
-    def paged_context(self):
-        context = super().paged_context()
+    def paginate(self, **params):
+        page = super().paginate(**params)
         # Readers who signed up have accounts too; only bylines get a public page.
-        if not context["articles"] and not self.object.is_staff:
+        if not page.articles and not self.object.is_staff:
             raise Http404("No author at this address.")
-        return context
+        return page
 
 
 def clean_query(raw):
@@ -257,18 +193,12 @@ def clean_query(raw):
     return text
 
 
-@method_decorator(cache_public_page, name="dispatch")
 class SearchView(PagedArticlesMixin, TemplateView):
     template_name = "articles/search.html"
     max_pages = SEARCH_MAX_PAGES
 
-    def fetch(self, cursor, limit, offset):
-        return listing.search(self.query, limit, offset=offset)
-
-    def page_request(self):
-        if "before" in self.request.GET:
-            raise BadRequest("Search results are numbered pages.")
-        return super().page_request()
+    def stream(self):
+        return listing.search(self.query)
 
     def get(self, request, *args, **kwargs):
         self.query = clean_query(request.GET.get("q", ""))
@@ -279,61 +209,7 @@ class SearchView(PagedArticlesMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
         if self.query:
-            context.update(self.paged_context())
+            page = context["page"] = self.paginate(q=self.query)
+            context["canonical_url"] = page.canonical_url
             context["has_terms"] = bool(listing.search_terms(self.query))
-            page = context["page_number"]
-            for key in ("older_url", "newer_url"):
-                if context[key]:
-                    context[key] = _with_query(context[key], self.query)
-            suffix = f"&page={page}" if page > 1 else ""
-            context["canonical_url"] = _absolute(_with_query(self.request.path, self.query))
-            context["canonical_url"] += suffix
         return context
-
-
-def _with_query(url, query):
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}{urlencode({'q': query})}"
-
-
-@require_safe
-def robots_txt(request):
-    if settings.SITE_INDEXABLE:
-        lines = [
-            "User-agent: *",
-            "Disallow: /admin/",
-            "Disallow: /accounts/",
-            "Disallow: /preview/",
-            "Disallow: /search/",
-            "",
-            f"Sitemap: {_absolute('/sitemap.xml')}",
-        ]
-    else:
-        # Staging and development hosts stay out of search engines entirely.
-        lines = ["User-agent: *", "Disallow: /", "", f"Sitemap: {_absolute('/sitemap.xml')}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-
-
-@never_cache
-@require_safe
-def healthz(request):
-    """200 when the database answers, 503 otherwise; for load balancers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
-
-
-def bad_request(request, exception):
-    """The 400 page in the site's design, saying what was wrong where we know it."""
-    reason = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "400.html", {"reason": reason}, status=400)
-
-
-def server_error(request):
-    """The 500 page, rendered without the request: the database may be what failed."""
-    html = loader.get_template("500.html").render({"site_name": settings.SITE_NAME})
-    return HttpResponseServerError(html)

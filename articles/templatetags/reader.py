@@ -4,13 +4,13 @@ import json
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles.cache import public_cache_generation
-from articles.models import Section
+from aiblogger.site import absolute_url
+from articles import hooks
+from articles.pagecache import navigation_sections
 
 register = template.Library()
 
@@ -22,21 +22,10 @@ FEATURED_SIZES = "(min-width: 52rem) 48rem, 100vw"
 @register.simple_tag
 def nav_sections():
     """Every section for the menu, cached until the next change readers could see."""
-    key = f"nav-sections:{public_cache_generation()}"
-    sections = cache.get(key)
-    if sections is None:
-        sections = [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")]
-        cache.set(key, sections, settings.PUBLIC_CACHE_SECONDS)
-    return sections
+    return navigation_sections()
 
 
-@register.filter
-def absolute(url):
-    """A site-relative URL made absolute with SITE_URL; absolute ones pass through."""
-    if not url:
-        return ""
-    url = str(url)
-    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+register.filter("absolute", absolute_url)
 
 
 @register.simple_tag(takes_context=True)
@@ -50,9 +39,9 @@ def csp_nonce_attr(context):
 
 def social_image_url(article):
     if article.social_image:
-        return absolute(article.social_image.url)
+        return absolute_url(article.social_image.url)
     if article.featured_image:
-        return absolute(article.image_social.url)
+        return absolute_url(article.image_social.url)
     return ""
 
 
@@ -61,7 +50,7 @@ def article_social_image(article):
     return social_image_url(article)
 
 
-@register.inclusion_tag("articles/_featured_image.html")
+@register.inclusion_tag("includes/featured_image.html")
 def featured_image(article, sizes=FEATURED_SIZES, eager=False):
     """A responsive <img> whose width/height reserve its box before it loads."""
     renditions = article.renditions()
@@ -90,7 +79,7 @@ def article_jsonld(context, article):
         {
             "@type": "Person",
             "name": link.author.byline,
-            "url": absolute(link.author.get_absolute_url()),
+            "url": absolute_url(link.author.get_absolute_url()),
         }
         for link in article.author_links.all()
     ]
@@ -99,7 +88,8 @@ def article_jsonld(context, article):
         "@type": "NewsArticle",
         "headline": article.title[:110],
         "description": article.seo_description,
-        "mainEntityOfPage": context.get("canonical_url") or absolute(article.get_absolute_url()),
+        "mainEntityOfPage": context.get("canonical_url")
+        or absolute_url(article.get_absolute_url()),
         "datePublished": article.published_at,
         "dateModified": max(filter(None, [article.updated_at, article.published_at])),
         "author": authors,
@@ -114,6 +104,8 @@ def article_jsonld(context, article):
         data["image"] = [image]
     if article.section_id:
         data["articleSection"] = article.section.name
+    for extra in hooks.jsonld_extras:  # other apps' additions (articles/hooks.py)
+        data.update(extra(article))
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
     nonce = csp_nonce_attr(context)
     return format_html(

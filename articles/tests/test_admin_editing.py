@@ -1,26 +1,18 @@
 """Editing in the admin: bad input is a form error, previews, warnings and revisions."""
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 from reversion.models import Version
 
 from articles.models import Article, PreviewLink
 from articles.tests.admin_forms import add_url, article_form_data, change_url
-from articles.tests.factories import ArticleFactory
+from articles.tests.factories import ArticleFactory, image_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def image_upload(name="photo.jpg", size=(800, 500), fmt="JPEG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (30, 120, 200)).save(buffer, fmt)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 def form_errors(response):
@@ -240,3 +232,22 @@ def test_editing_an_article_that_already_has_an_image_keeps_it(
     article.refresh_from_db()
     assert article.title == "Ferry back"
     assert article.featured_image.name == stored
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [str.upper, str.lower, str.swapcase, lambda t: t + " ", lambda t: t + "%20"],
+    ids=["upper", "lower", "swapcase", "trailing space", "encoded space"],
+)
+def test_a_preview_token_opens_only_when_typed_exactly(client, alter):
+    link = PreviewLink.objects.create(article=ArticleFactory(), token="aBcD" + "x1Y2" * 10)
+    assert client.get(link.get_absolute_url()).status_code == 200
+    assert client.get(f"/preview/{alter(link.token)}/").status_code == 404
+
+
+def test_the_database_compares_preview_tokens_exactly():
+    # The column itself, not only the view, tells "aBc" from "ABC" (utf8mb4_bin on MariaDB).
+    link = PreviewLink.objects.create(article=ArticleFactory(), token="aBcD" + "x1Y2" * 10)
+    assert not PreviewLink.objects.filter(token=link.token.upper()).exists()
+    assert not PreviewLink.objects.filter(token=link.token.lower()).exists()
+    assert PreviewLink.objects.filter(token=link.token).exists()

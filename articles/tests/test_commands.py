@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
-from articles.cache import public_cache_generation
 from articles.models import Article, Checkpoint, Section
+from articles.pagecache import public_cache_generation
 from articles.tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,31 @@ def test_publish_due_reports_what_went_live_once():
     assert public_cache_generation() != before
     third = run("publish_due")
     assert "0 article(s) went live" in third
+
+
+def logins(output):
+    """The printed account lines: username, role, password."""
+    rows = output.split("with any of these accounts:\n", 1)[1].splitlines()
+    return [row.split() for row in rows]
+
+
+def test_seed_demo_keeps_its_generated_password_across_runs(settings, tmp_path):
+    settings.DEMO_PASSWORD_FILE = tmp_path / "var" / "demo-password"
+    first = logins(run("seed_demo", "--articles", "0", "--images", "0"))
+    assert len(first) == 7
+    password = first[0][-1]
+    assert {row[-1] for row in first} == {password}
+    assert settings.DEMO_PASSWORD_FILE.read_text().strip() == password
+    assert settings.DEMO_PASSWORD_FILE.stat().st_mode & 0o077 == 0  # private to its owner
+    again = logins(run("seed_demo", "--articles", "0", "--images", "0"))
+    assert again == first  # printed again, and still the same
+    assert User.objects.get(username="editor").check_password(password)
+
+
+def test_seed_demo_password_option_changes_the_kept_password(settings, tmp_path):
+    settings.DEMO_PASSWORD_FILE = tmp_path / "demo-password"
+    run("seed_demo", "--articles", "0", "--images", "0")
+    run("seed_demo", "--articles", "0", "--images", "0", "--password", "a-new-passphrase-7")
+    later = logins(run("seed_demo", "--articles", "0", "--images", "0"))
+    assert {row[-1] for row in later} == {"a-new-passphrase-7"}
+    assert User.objects.get(username="author").check_password("a-new-passphrase-7")

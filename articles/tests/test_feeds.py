@@ -1,16 +1,12 @@
-import io
 from datetime import timedelta
 
 import feedparser
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
-from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from articles.models import Article
-from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
+from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -24,43 +20,6 @@ def fetch(client, url, **headers):
     parsed = feedparser.parse(response.content)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     return parsed
-
-
-def png(width=1600, height=900):
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 40, 40)).save(buffer, "PNG")
-    return ContentFile(buffer.getvalue(), name="harbour.png")
-
-
-@pytest.fixture
-def newsroom(db):
-    """A section, two tags, two authors, one live story by both, and unpublished ones."""
-    section = SectionFactory(name="Politics", slug="politics")
-    tags = [TagFactory(name="Elections", slug="elections"), TagFactory(name="Housing & Homes")]
-    lead = UserFactory(role="Author", display_name="Amara Okafor")
-    second = UserFactory(role="Author", display_name="Jonas Lindqvist")
-    story = ArticleFactory(
-        published=True,
-        title="Council <approves> budget & tram line",
-        standfirst="The vote was close.",
-        body="The council **approved** the budget.\n\n<script>alert(1)</script>",
-        section=section,
-        authors=[lead, second],
-        tags=tags,
-    )
-    draft = ArticleFactory(title="Secret draft", section=section, authors=[lead], tags=tags)
-    scheduled = ArticleFactory(
-        scheduled=True, title="Tomorrow's story", section=section, authors=[lead], tags=tags
-    )
-    return {
-        "section": section,
-        "tags": tags,
-        "lead": lead,
-        "second": second,
-        "story": story,
-        "draft": draft,
-        "scheduled": scheduled,
-    }
 
 
 def feed_urls(newsroom, kind):
@@ -136,7 +95,7 @@ def test_feed_links_use_site_url_not_the_request_host(client, newsroom, kind, se
 def test_feed_carries_the_featured_image_rendition(client, kind):
     ArticleFactory(
         published=True,
-        featured_image=png(),
+        featured_image=image_upload("harbour.png", size=(1600, 900)),
         featured_image_alt="The harbour at dawn",
         featured_image_credit="Photo: Lena Berg",
     )
@@ -149,17 +108,18 @@ def test_feed_carries_the_featured_image_rendition(client, kind):
 
 
 def test_feed_image_is_never_wider_than_the_original(client):
-    ArticleFactory(published=True, featured_image=png(640, 480), featured_image_alt="Small")
+    ArticleFactory(
+        published=True,
+        featured_image=image_upload("harbour.png", size=(640, 480)),
+        featured_image_alt="Small",
+    )
     [image] = fetch(client, reverse("feeds:latest-rss")).entries[0].media_content
     assert (image["width"], image["height"]) == ("640", "480")
 
 
 def test_feed_lists_newest_first_and_at_most_twenty(client):
-    now = timezone.now()
     for hours in range(25):
-        ArticleFactory(
-            published=True, title=f"Story {hours}", published_at=now - timedelta(hours=hours + 1)
-        )
+        ArticleFactory(title=f"Story {hours}", published_ago=timedelta(hours=hours + 1))
     titles = [entry.title for entry in fetch(client, reverse("feeds:latest-rss")).entries]
     assert titles == [f"Story {hours}" for hours in range(20)]
 

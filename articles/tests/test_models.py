@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from articles.models import Article, ArticleAuthor, ArticleTag
 from articles.tests.factories import ArticleFactory, TagFactory
 
@@ -131,6 +132,49 @@ def test_link_tables_follow_the_articles_public_time():
     article.status = Article.Status.DRAFT
     article.save()
     assert ArticleTag.objects.get(article=article).public_since is None
+
+
+def test_link_tables_list_exactly_what_published_lets_readers_see():
+    tag, writer = TagFactory(), UserFactory(role="Author")
+    for state in ({}, {"status": Article.Status.REVIEW}, {"scheduled": True}, {"published": True}):
+        ArticleFactory(tags=[tag], authors=[writer], **state)
+    withdrawn = ArticleFactory(published=True, tags=[tag], authors=[writer])
+    withdrawn.status = Article.Status.DRAFT
+    withdrawn.save()
+    public = set(Article.objects.published().values_list("pk", flat=True))
+    assert len(public) == 1
+    for links in (ArticleTag.objects, ArticleAuthor.objects):
+        assert set(links.published().values_list("article_id", flat=True)) == public
+
+
+def test_tags_and_bylines_changed_through_the_article_carry_its_public_time():
+    first, second = UserFactory(role="Author"), UserFactory(role="Author")
+    article = ArticleFactory(published=True, authors=[first])
+    article.set_tags([TagFactory(), TagFactory()])
+    article.add_byline(second)
+    assert [link.author for link in article.author_links.all()] == [first, second]
+    article.set_bylines([second, first])
+    assert [link.author for link in article.author_links.all()] == [second, first]
+    links = [*ArticleTag.objects.filter(article=article), *article.author_links.all()]
+    assert len(links) == 4
+    assert {link.public_since for link in links} == {article.published_at}
+
+
+def test_adding_tags_or_bylines_behind_the_articles_back_is_refused():
+    article = ArticleFactory(published=True)
+    tag, writer = TagFactory(), UserFactory(role="Author")
+    attempts = [
+        lambda: article.tags.add(tag),
+        lambda: tag.articles.add(article),
+        lambda: article.authors.add(writer),
+        lambda: writer.articles.add(article),
+        lambda: article.tags.set([tag]),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValueError, match="set_tags"), transaction.atomic():
+            attempt()
+    assert not ArticleTag.objects.filter(tag=tag).exists()
+    assert not ArticleAuthor.objects.filter(author=writer).exists()
 
 
 def test_reading_time_is_at_least_a_minute():

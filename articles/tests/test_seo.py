@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
 from articles.models import PreviewLink
-from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
+from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -134,15 +134,8 @@ def test_article_has_open_graph_and_twitter_tags(client, site):
 
 
 def test_social_image_override_is_what_link_previews_show(client, site):
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (1200, 630), "#224466").save(buffer, "PNG")
     article = site["article"]
-    article.social_image = SimpleUploadedFile("card.png", buffer.getvalue())
+    article.social_image = image_upload("card.png", size=(1200, 630))
     article.save()
     head = Head(client.get(article.get_absolute_url()).content.decode())
     assert head.meta["og:image"].startswith("http://testserver/media/social/")

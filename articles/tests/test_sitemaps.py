@@ -39,23 +39,6 @@ def locations(root):
     return [loc.text for loc in root.iterfind(".//sm:loc", NS)]
 
 
-@pytest.fixture
-def newsroom(db):
-    tag, unused_tag = TagFactory(slug="elections"), TagFactory(slug="unused")
-    writer, idle = UserFactory(role="Author"), UserFactory(role="Author")
-    story = ArticleFactory(published=True, title="Polls open", authors=[writer], tags=[tag])
-    draft = ArticleFactory(title="Draft", authors=[idle], tags=[unused_tag])
-    scheduled = ArticleFactory(scheduled=True, title="Soon", authors=[idle], tags=[unused_tag])
-    return {
-        "tag": tag,
-        "writer": writer,
-        "idle": idle,
-        "story": story,
-        "draft": draft,
-        "scheduled": scheduled,
-    }
-
-
 def test_index_lists_every_sitemap_at_the_site_url(client, newsroom, settings):
     settings.SITE_URL = "https://news.example.com"
     root = parse(client, "/sitemap.xml", HTTP_HOST="127.0.0.1")
@@ -98,9 +81,13 @@ def test_section_sitemap_lists_every_section(client):
     ]
 
 
-def test_tag_and_author_sitemaps_leave_out_those_without_public_stories(client, newsroom):
+def test_tag_and_author_sitemaps_leave_out_those_without_public_stories(client):
+    tag, unused_tag = TagFactory(slug="elections"), TagFactory(slug="unused")
+    writer, idle = UserFactory(role="Author"), UserFactory(role="Author")
+    ArticleFactory(published=True, title="Polls open", authors=[writer], tags=[tag])
+    ArticleFactory(title="Draft", authors=[idle], tags=[unused_tag])
+    ArticleFactory(scheduled=True, title="Soon", authors=[idle], tags=[unused_tag])
     assert locations(parse(client, "/sitemap-tags.xml")) == ["http://testserver/tag/elections/"]
-    writer = newsroom["writer"]
     assert locations(parse(client, "/sitemap-authors.xml")) == [
         f"http://testserver/author/{writer.slug}/"
     ]

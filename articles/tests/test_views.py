@@ -1,48 +1,21 @@
-import io
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
-from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from articles import listing, views
 from articles.models import Article, ArticleAuthor, Correction
-from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
+from articles.tests.factories import (
+    ArticleFactory,
+    SectionFactory,
+    TagFactory,
+    archive,
+    image_upload,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def story(minutes_ago, **kwargs):
-    """A published article that went live `minutes_ago` minutes ago."""
-    kwargs.setdefault("published", True)
-    article = ArticleFactory(**kwargs)
-    Article.objects.filter(pk=article.pk).update(
-        published_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
-    article.refresh_from_db()
-    article.save()  # keeps the link tables' public_since in step
-    return article
-
-
-def newsroom(count, *, sections=3, tags=4, authors=3):
-    """`count` published stories, each with several tags and two bylines."""
-    section_list = [SectionFactory() for _ in range(sections)]
-    tag_list = [TagFactory() for _ in range(tags)]
-    people = [UserFactory(role="Author") for _ in range(authors)]
-    return [
-        story(
-            n + 1,
-            section=section_list[n % sections],
-            tags=tag_list[n % 2 : n % 2 + 3],
-            authors=[people[n % authors], people[(n + 1) % authors]],
-            featured=n % 7 == 0,
-        )
-        for n in range(count)
-    ]
 
 
 def titles(response):
@@ -50,9 +23,13 @@ def titles(response):
 
 
 def test_home_leads_with_the_latest_featured_story(client):
-    older_featured = story(30, featured=True, title="Older featured")
-    lead = story(20, featured=True, title="Harbour reopens after storm")
-    story(10, title="Newest ordinary story")
+    older_featured = ArticleFactory(
+        published_ago=timedelta(minutes=30), featured=True, title="Older featured"
+    )
+    lead = ArticleFactory(
+        published_ago=timedelta(minutes=20), featured=True, title="Harbour reopens after storm"
+    )
+    ArticleFactory(published_ago=timedelta(minutes=10), title="Newest ordinary story")
     response = client.get("/")
     assert response.status_code == 200
     lead_html = response.text.split('class="lead"', 1)[1].split("</section>", 1)[0]
@@ -64,7 +41,7 @@ def test_home_leads_with_the_latest_featured_story(client):
 
 
 def test_home_hides_drafts_reviews_and_scheduled_stories(client):
-    story(5, title="Visible story")
+    ArticleFactory(published_ago=timedelta(minutes=5), title="Visible story")
     ArticleFactory(title="Draft story")
     ArticleFactory(title="Story in review", status=Article.Status.REVIEW)
     ArticleFactory(title="Scheduled story", scheduled=True)
@@ -78,7 +55,9 @@ def test_home_shows_a_block_per_section(client):
     politics = SectionFactory(name="Politics", slug="politics", position=1)
     sport = SectionFactory(name="Sport", slug="sport", position=2)
     for n in range(22):
-        story(n + 1, section=politics if n % 2 else sport)
+        ArticleFactory(
+            published_ago=timedelta(minutes=n + 1), section=politics if n % 2 else sport
+        )
     text = client.get("/").text
     assert 'id="block-politics"' in text
     assert 'id="block-sport"' in text
@@ -88,7 +67,7 @@ def test_home_shows_a_block_per_section(client):
 def test_home_pages_by_number_then_by_keyset_without_repeats(client, monkeypatch):
     monkeypatch.setattr(listing, "PAGE_SIZE", 2)
     monkeypatch.setattr(views.PagedArticlesMixin, "max_pages", 2)
-    articles = newsroom(7)
+    articles = archive(7)
     # Two stories share a publication time: the id breaks the tie.
     Article.objects.filter(pk=articles[4].pk).update(published_at=articles[3].published_at)
     seen, url, hops = [], "/", 0
@@ -111,8 +90,8 @@ def test_article_page_shows_the_whole_story(client):
     section = SectionFactory(name="Science", slug="science")
     tag = TagFactory(name="Space", slug="space")
     first, second = UserFactory(display_name="Ada Byline"), UserFactory(display_name="Bo Second")
-    article = story(
-        60,
+    article = ArticleFactory(
+        published_ago=timedelta(minutes=60),
         title="Probe lands on comet",
         standfirst="A ten-year journey ends.",
         body="The **probe** touched down.\n\n<script>alert(1)</script>",
@@ -137,13 +116,21 @@ def test_article_page_shows_the_whole_story(client):
 
 def test_related_stories_share_a_tag_or_section_and_are_public(client):
     tag = TagFactory()
-    article = story(10, tags=[tag])
-    by_tag = story(20, tags=[tag], title="Shares the tag")
-    by_section = story(30, section=article.section, title="Shares the section")
-    story(40, title="Unrelated story")
+    article = ArticleFactory(published_ago=timedelta(minutes=10), tags=[tag])
+    by_tag = ArticleFactory(
+        published_ago=timedelta(minutes=20), tags=[tag], title="Shares the tag"
+    )
+    by_section = ArticleFactory(
+        published_ago=timedelta(minutes=30), section=article.section, title="Shares the section"
+    )
+    ArticleFactory(published_ago=timedelta(minutes=40), title="Unrelated story")
     ArticleFactory(tags=[tag], section=article.section, title="Draft relative")
     for n in range(4):
-        story(50 + n, section=article.section, title=f"Old relative {n}")
+        ArticleFactory(
+            published_ago=timedelta(minutes=50 + n),
+            section=article.section,
+            title=f"Old relative {n}",
+        )
     text = client.get(article.get_absolute_url()).text
     related = text.split('id="related-heading"', 1)[1]
     linked = re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', related)
@@ -171,11 +158,9 @@ def test_unpublished_article_is_not_found_for_readers(client):
 
 
 def test_featured_image_is_responsive_and_reserves_its_box(client):
-    buffer = io.BytesIO()
-    Image.new("RGB", (1600, 900), "#336699").save(buffer, "JPEG")
-    upload = SimpleUploadedFile("harbour.jpg", buffer.getvalue(), content_type="image/jpeg")
-    article = story(
-        5,
+    upload = image_upload("harbour.jpg", size=(1600, 900))
+    article = ArticleFactory(
+        published_ago=timedelta(minutes=5),
         featured_image=upload,
         featured_image_alt="Boats in the harbour at dawn",
         featured_image_caption="The harbour on Monday",
@@ -193,8 +178,14 @@ def test_featured_image_is_responsive_and_reserves_its_box(client):
 @pytest.mark.parametrize("kind", ["section", "tag", "author"])
 def test_subject_pages_list_only_their_public_stories(client, kind):
     section, tag, person = SectionFactory(), TagFactory(), UserFactory(role="Author")
-    mine = story(5, section=section, tags=[tag], authors=[person], title="Belongs here")
-    story(6, title="Belongs elsewhere")
+    mine = ArticleFactory(
+        published_ago=timedelta(minutes=5),
+        section=section,
+        tags=[tag],
+        authors=[person],
+        title="Belongs here",
+    )
+    ArticleFactory(published_ago=timedelta(minutes=6), title="Belongs elsewhere")
     ArticleFactory(section=section, tags=[tag], authors=[person], title="Unpublished one")
     subject = {"section": section, "tag": tag, "author": person}[kind]
     response = client.get(subject.get_absolute_url())
@@ -203,15 +194,13 @@ def test_subject_pages_list_only_their_public_stories(client, kind):
 
 
 def test_author_page_shows_name_bio_and_avatar(client):
-    buffer = io.BytesIO()
-    Image.new("RGB", (300, 300), "#884422").save(buffer, "PNG")
     person = UserFactory(
         role="Author",
         display_name="Rita Reporter",
         bio="Covers the city council.",
-        avatar=SimpleUploadedFile("rita.png", buffer.getvalue(), content_type="image/png"),
+        avatar=image_upload("rita.png", size=(300, 300)),
     )
-    story(5, authors=[person])
+    ArticleFactory(published_ago=timedelta(minutes=5), authors=[person])
     text = client.get(person.get_absolute_url()).text
     assert "<h1>Rita Reporter" in text
     assert "Covers the city council." in text
@@ -227,7 +216,7 @@ def test_tag_page_pages_through_the_link_table_by_keyset(client, monkeypatch):
     monkeypatch.setattr(listing, "PAGE_SIZE", 2)
     monkeypatch.setattr(views.PagedArticlesMixin, "max_pages", 1)
     tag = TagFactory()
-    mine = [story(n + 1, tags=[tag]) for n in range(5)]
+    mine = [ArticleFactory(published_ago=timedelta(minutes=n + 1), tags=[tag]) for n in range(5)]
     seen, url = [], tag.get_absolute_url()
     while url:
         response = client.get(url)
@@ -270,7 +259,7 @@ def test_robots_txt_keeps_staging_out_of_search_engines(client, settings):
 
 def test_bylines_keep_the_editors_order(client):
     lead, second = UserFactory(display_name="Zed Lead"), UserFactory(display_name="Amy Second")
-    article = story(5, authors=[lead, second])
+    article = ArticleFactory(published_ago=timedelta(minutes=5), authors=[lead, second])
     ArticleAuthor.objects.filter(article=article, author=lead).update(position=1)
     ArticleAuthor.objects.filter(article=article, author=second).update(position=0)
     text = client.get(article.get_absolute_url()).text
@@ -300,7 +289,7 @@ def _page_urls(articles):
 def test_every_public_page_runs_a_fixed_number_of_queries(
     client, django_assert_max_num_queries, count
 ):
-    articles = newsroom(count)
+    articles = archive(count)
     for name, url in _page_urls(articles).items():
         with django_assert_max_num_queries(6, info=f"{name} with {count} articles"):
             response = client.get(url)

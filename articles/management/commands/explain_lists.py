@@ -34,11 +34,16 @@ def _extremes(queryset, field):
     return list(dict.fromkeys(picked))
 
 
-def _cursor_after(articles):
-    if len(articles) <= listing.PAGE_SIZE:
+def _page(stream):
+    return lambda: stream[: listing.PAGE_SIZE]
+
+
+def _next_page(stream):
+    """The page after the first, when there is one."""
+    first = stream[: listing.PAGE_SIZE]
+    if len(first) < listing.PAGE_SIZE:
         return None
-    last = articles[listing.PAGE_SIZE - 1]
-    return (last.published_at, last.pk)
+    return _page(stream.before(listing.position(first[-1])))
 
 
 def _sitemap_page(sitemap_class):
@@ -98,43 +103,25 @@ class Command(BaseCommand):
     def _lists(self):
         """(name, callable) for every list the public site reads."""
         public = Article.objects.published()
-        page_one = listing.latest()
-        yield "home", listing.latest
         yield "home lead story", listing.lead_story
         yield "home section blocks", listing.section_blocks
-        cursor = _cursor_after(page_one)
-        if cursor:
-            yield "home, next page", lambda c=cursor: listing.latest(cursor=c)
+        lists = [("home", listing.latest())]
 
         sections = Section.objects.in_bulk(
             _extremes(public.filter(section__isnull=False), "section")
         )
-        for section in sections.values():
-            yield f"section {section.slug!r}", lambda s=section: listing.in_section(s)
-            first = listing.in_section(section)
-            if cursor := _cursor_after(first):
-                yield (
-                    f"section {section.slug!r}, next page",
-                    lambda s=section, c=cursor: listing.in_section(s, cursor=c),
-                )
-
+        lists += [(f"section {s.slug!r}", listing.in_section(s)) for s in sections.values()]
         live_tags = ArticleTag.objects.filter(public_since__isnull=False)
-        for tag in Tag.objects.filter(pk__in=_extremes(live_tags, "tag")):
-            yield f"tag {tag.slug!r}", lambda t=tag: listing.tagged(t)
-            if cursor := _cursor_after(listing.tagged(tag)):
-                yield (
-                    f"tag {tag.slug!r}, next page",
-                    lambda t=tag, c=cursor: listing.tagged(t, cursor=c),
-                )
-
+        tags = Tag.objects.filter(pk__in=_extremes(live_tags, "tag"))
+        lists += [(f"tag {tag.slug!r}", listing.tagged(tag)) for tag in tags]
         live_bylines = ArticleAuthor.objects.filter(public_since__isnull=False)
-        for user in User.objects.filter(pk__in=_extremes(live_bylines, "author")):
-            yield f"author {user.slug!r}", lambda u=user: listing.by_author(u)
-            if cursor := _cursor_after(listing.by_author(user)):
-                yield (
-                    f"author {user.slug!r}, next page",
-                    lambda u=user, c=cursor: listing.by_author(u, cursor=c),
-                )
+        users = User.objects.filter(pk__in=_extremes(live_bylines, "author"))
+        lists += [(f"author {user.slug!r}", listing.by_author(user)) for user in users]
+
+        for name, stream in lists:
+            yield name, _page(stream)
+            if next_page := _next_page(stream):
+                yield f"{name}, next page", next_page
 
         for name, sitemap_class in {**sitemaps.SITEMAPS, "news": sitemaps.NewsSitemap}.items():
             yield f"sitemap {name}", _sitemap_page(sitemap_class)

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles.cache import invalidate_public_pages
+from aiblogger.metrics import JobTimer
 from articles.models import Article, Checkpoint
+from articles.pagecache import invalidate_public_pages
 
 CHECKPOINT = "publish_due"
 LISTED = 50
@@ -19,6 +20,11 @@ class Command(BaseCommand):
     help = "Report articles that went live since the last run and purge public caches."
 
     def handle(self, *args, **options):
+        # Last run, duration and outcome for node_exporter (METRICS_TEXTFILE_DIR).
+        with JobTimer(CHECKPOINT):
+            self._publish_due()
+
+    def _publish_due(self):
         now = timezone.now()
         with transaction.atomic():
             checkpoint, first_run = Checkpoint.objects.select_for_update().get_or_create(

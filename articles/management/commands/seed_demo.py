@@ -1,10 +1,12 @@
 """Fill the database with a realistic demo newsroom; safe to run again."""
 
 import io
+import os
 import random
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
@@ -15,9 +17,9 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from accounts.models import User
-from articles.cache import invalidate_public_pages
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleAuthor, ArticleTag, Section, Tag
+from articles.pagecache import invalidate_public_pages
 
 SECTIONS = [
     ("News", "The day's most important stories."),
@@ -116,14 +118,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password",
             default=None,
-            help="Password for every demo account (default: a new random one, printed).",
+            help=(
+                "Password for every demo account, kept for later runs. Default: the one "
+                "kept from an earlier run, or a new random one (printed either way)."
+            ),
         )
 
     def handle(self, *args, articles, images, password, **options):
         if articles < 0 or articles > 5_000_000:
             raise CommandError("--articles must be between 0 and 5,000,000.")
         self.verbosity = options["verbosity"]
-        password = password or secrets.token_urlsafe(9)
+        password = self._demo_password(password)
         sections = self._sections()
         tags = self._tags()
         people = self._people(password)
@@ -140,6 +145,22 @@ class Command(BaseCommand):
         self.stdout.write("Log into the admin at /admin/ with any of these accounts:")
         for user, role in people:
             self.stdout.write(f"  {user.username:<13} {role or 'Administrator':<12} {password}")
+
+    def _demo_password(self, given):
+        """--password, else the one kept from the last run, else a new one; kept for next time.
+
+        Where it is kept is DEMO_PASSWORD_FILE (dev: the git-ignored var/); elsewhere
+        nothing is kept and each run without --password picks a new one.
+        """
+        path = settings.DEMO_PASSWORD_FILE
+        kept = path.read_text().strip() if path and path.exists() else ""
+        password = given or kept or secrets.token_urlsafe(9)
+        if path and password != kept:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(password + "\n")
+        return password
 
     def _sections(self):
         sections = []
@@ -264,15 +285,10 @@ class Command(BaseCommand):
         tag_links, author_links = [], []
         for article in articles:
             rng = random.Random(article.slug)  # noqa: S311
-            since = article.public_since
             for tag in rng.sample(tags, rng.randint(2, 4)):
-                tag_links.append(ArticleTag(article=article, tag=tag, public_since=since))
+                tag_links.append(ArticleTag.build(article, tag=tag))
             for position, writer in enumerate(rng.sample(writers, 2 if rng.random() < 0.2 else 1)):
-                author_links.append(
-                    ArticleAuthor(
-                        article=article, author=writer, position=position, public_since=since
-                    )
-                )
+                author_links.append(ArticleAuthor.build(article, author=writer, position=position))
         ArticleTag.objects.bulk_create(tag_links, batch_size=1000)
         ArticleAuthor.objects.bulk_create(author_links, batch_size=1000)
 

@@ -1,11 +1,15 @@
-"""Anonymous pages come from the cache, yet no reader sees an edit late."""
+"""Anonymous pages come from the cache, yet no reader sees an edit late; only changes
+readers can see retire the cached pages."""
 
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from articles.models import Article, Correction, PreviewLink
+from articles.pagecache import invalidate_public_pages, public_cache_generation
 from articles.publishing import article_publish, article_unpublish
 from articles.tests.factories import ArticleFactory
 
@@ -177,7 +181,25 @@ def test_scheduled_story_stays_hidden_until_its_time(client):
     article = ArticleFactory(scheduled=True, title="Embargoed results")
     assert client.get(article.get_absolute_url()).status_code == 404
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
-    from articles.cache import invalidate_public_pages
-
     invalidate_public_pages()  # what publish_due does when the time comes
     assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_logging_in_does_not_empty_the_readers_cache(client, django_capture_on_commit_callbacks):
+    UserFactory(username="editor1", password="correct-horse-battery", role="Editor")
+    before = public_cache_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:login"), {"username": "editor1", "password": "correct-horse-battery"}
+        )
+    assert response.status_code == 302
+    assert public_cache_generation() == before
+
+
+def test_changing_a_byline_name_retires_the_cached_pages(django_capture_on_commit_callbacks):
+    author = UserFactory(role="Author")
+    before = public_cache_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        author.display_name = "A. New Name"
+        author.save()
+    assert public_cache_generation() != before

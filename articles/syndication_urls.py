@@ -1,18 +1,11 @@
 """Feeds and sitemaps, mounted at the site root by aiblogger/urls.py."""
 
 from django.urls import path
-from django.views.decorators.http import require_safe
 
 from . import feeds, sitemaps
-from .caching import cache_public_page
+from .pagecache import cached_for_readers
 
 app_name = "feeds"
-
-
-def cached_for_readers(view):
-    """Serve readers from the public page cache; other methods than GET and HEAD get 405."""
-    return require_safe(cache_public_page(view))
-
 
 urlpatterns = [
     path("feeds/latest.rss", cached_for_readers(feeds.ArticleFeed()), name="latest-rss"),

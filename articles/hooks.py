@@ -1,0 +1,12 @@
+"""Extension points other apps fill in their AppConfig.ready(), so articles imports none of them.
+
+prepublish_checks: callables(article) -> list of warning strings.
+jsonld_extras: callables(article) -> dict merged into the article's JSON-LD.
+detail_select_related: relations the reader's article page loads with the article (one query).
+related_stories: callables(article) -> precomputed related article ids, nearest first, or None.
+"""
+
+prepublish_checks = []
+jsonld_extras = []
+detail_select_related = []
+related_stories = []
