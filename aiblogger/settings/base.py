@@ -25,6 +25,7 @@ SITE_INDEXABLE = env.bool("SITE_INDEXABLE", default=False)
 INSTALLED_APPS = [
     "accounts",
     "articles",
+    "newswire",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,9 +40,14 @@ INSTALLED_APPS = [
     "reversion_compare",
     "imagekit",
     "csp",
+    "django_prometheus",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # Outermost pair (django-prometheus): every request's count and latency.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First, so everything after it sees the reader's address (no-op without proxies).
     "aiblogger.middleware.ForwardedClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -55,6 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "aiblogger.urls"
@@ -70,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
+                "aiblogger.site.context",
             ],
         },
     },
@@ -82,7 +89,13 @@ DATABASES = {
 }
 
 
-def _tune_database(db):
+METRICS_DATABASE_ENGINES = {
+    "django.db.backends.mysql": "django_prometheus.db.backends.mysql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+
+
+def tune_database(db):
     """Apply the MySQL/MariaDB options the project relies on."""
     if db["ENGINE"] == "django.db.backends.mysql":
         db.setdefault("OPTIONS", {})
@@ -95,10 +108,12 @@ def _tune_database(db):
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
         db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         db["CONN_HEALTH_CHECKS"] = True
+    # django-prometheus's wrappers of the same backends count queries and errors.
+    db["ENGINE"] = METRICS_DATABASE_ENGINES.get(db["ENGINE"], db["ENGINE"])
     return db
 
 
-_tune_database(DATABASES["default"])
+tune_database(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
@@ -106,10 +121,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
-    if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-        # django-environ names a third-party backend; Django ships its own.
-        CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
-        CACHES["default"].pop("OPTIONS", None)
+    if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        # Django's Redis backend made fail-soft (aiblogger/cache.py), whichever one
+        # django-environ names: an outage must not fail a page.
+        CACHES["default"]["BACKEND"] = "aiblogger.cache.FailSoftRedisCache"
+        # A hung Redis costs a page at most this long (seconds) before it renders uncached.
+        _cache_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+        CACHES["default"]["OPTIONS"] = {
+            "socket_connect_timeout": _cache_timeout,
+            "socket_timeout": _cache_timeout,
+        }
 else:
     CACHES = {
         "default": {
@@ -119,7 +140,17 @@ else:
     }
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="aiblogger")
 CACHES["default"].setdefault("KEY_PREFIX", CACHE_KEY_PREFIX)
-# Longest time a reader may see a page that an edit has already changed.
+# The same backends, counting gets, hits and misses (aiblogger/cache_backends.py);
+# the Redis one stays fail-soft (aiblogger/cache.py).
+METRICS_CACHE_BACKENDS = {
+    "django.core.cache.backends.locmem.LocMemCache": "aiblogger.cache_backends.LocMemCache",
+    "aiblogger.cache.FailSoftRedisCache": "aiblogger.cache_backends.RedisCache",
+}
+CACHES["default"]["BACKEND"] = METRICS_CACHE_BACKENDS.get(
+    CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"]
+)
+# Longest time an unchanged public page stays in the cache; changes and scheduled
+# stories retire pages sooner (articles/pagecache.py states the takedown bound).
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
 # --- Accounts and passwords -----------------------------------------------
@@ -161,6 +192,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # ForwardedClientIPMiddleware then puts the reader's address in REMOTE_ADDR,
 # which axes, Django's logs and gunicorn's access log all read.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Forms that send mail: (requests, seconds) per client address and per target
+# e-mail address, counted in the cache (aiblogger/throttle.py).
+THROTTLE_LIMITS = {
+    "password_reset_ip": (10, 3600),
+    "password_reset_address": (5, 3600),
+    "signup_ip": (10, 3600),
+    "signup_address": (5, 3600),
+}
 
 # --- Content-Security-Policy (django-csp) ------------------------------------
 # No 'unsafe-inline': a page's own inline script must carry the request's
@@ -207,7 +246,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are written under a temporary name and renamed when complete.
+    "default": {"BACKEND": "aiblogger.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000  # hashed names may be cached for a year
@@ -227,11 +267,45 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A database outage fails every request: log it once, not once per request.
+    "filters": {"database_outage": {"()": "aiblogger.views.DatabaseOutageLogFilter"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["database_outage"]}},
 }
 
+# --- Monitoring (README "Monitoring") ---------------------------------------------
+# Where short-lived jobs (publish_due, poll_feeds, the backup) leave their last
+# run for node_exporter's textfile collector; empty: they write nothing.
+METRICS_TEXTFILE_DIR = env("METRICS_TEXTFILE_DIR", default="")
+
 # --- Newsroom ---------------------------------------------------------------
+# Revision compare: a foreign key counts as changed when its target changed,
+# not whenever any other field of the article did.
+REVERSION_COMPARE_FOREIGN_OBJECTS_AS_ID = True
+# Where seed_demo keeps the demo accounts' password between runs (dev: var/).
+DEMO_PASSWORD_FILE = None
 # Shareable preview links for reviewers without an account expire after this.
 PREVIEW_LINK_DAYS = env.int("PREVIEW_LINK_DAYS", default=7)
 # Django 6 behaviour now: a scheme-less URL typed into a form means https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Newswire -----------------------------------------------------------------
+# Feeds are URLs people type: fetching loopback, private, link-local, multicast
+# or reserved addresses is refused unless this is on (tests, a feed on the host).
+NEWSWIRE_ALLOW_PRIVATE_NETWORKS = env.bool("NEWSWIRE_ALLOW_PRIVATE_NETWORKS", default=False)
+NEWSWIRE_FETCH_TIMEOUT = env.float("NEWSWIRE_FETCH_TIMEOUT", default=20)  # seconds, whole fetch
+NEWSWIRE_MAX_BYTES = env.int("NEWSWIRE_MAX_BYTES", default=5 * 1024 * 1024)  # after gunzip
+NEWSWIRE_MAX_ITEMS = env.int("NEWSWIRE_MAX_ITEMS", default=1000)  # per feed document
+NEWSWIRE_MAX_REDIRECTS = env.int("NEWSWIRE_MAX_REDIRECTS", default=5)
+NEWSWIRE_CONCURRENCY = env.int("NEWSWIRE_CONCURRENCY", default=8)  # sources fetched at once
+NEWSWIRE_RETENTION_DAYS = env.int("NEWSWIRE_RETENTION_DAYS", default=30)
+NEWSWIRE_USER_AGENT = env("NEWSWIRE_USER_AGENT", default=f"{SITE_NAME}-newswire/1.0")
+
+# Background work: Django's tasks API (the django-tasks backport), stored in the
+# database and run by `manage.py db_worker`. Another backend moves the same
+# tasks to RQ or Celery workers.
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}

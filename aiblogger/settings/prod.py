@@ -1,15 +1,29 @@
 """Production: every secret from the environment, HTTPS behind Nginx."""
 
+from . import MissingEnvironment
 from .base import *  # noqa: F403
-from .base import TEMPLATES, _tune_database, env
+from .base import env, tune_database
+
+REQUIRED = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "SITE_URL",
+]
+# All at once, so an operator fixes the environment in one go (manage.py and
+# wsgi.py print this one line instead of a traceback).
+if missing := [name for name in REQUIRED if not env.str(name, default="").strip()]:
+    raise MissingEnvironment(
+        f"Production settings need these environment variables: {', '.join(missing)}"
+    )
 
 DEBUG = False
-# env() without a default raises ImproperlyConfigured naming the variable.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 DATABASES = {"default": env.db("DATABASE_URL")}
-_tune_database(DATABASES["default"])
+tune_database(DATABASES["default"])
 SITE_URL = env("SITE_URL").rstrip("/")
 SITE_INDEXABLE = env.bool("SITE_INDEXABLE", default=True)
 
@@ -53,15 +67,3 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-
-# Templates are parsed once per process.
-TEMPLATES[0]["APP_DIRS"] = False
-TEMPLATES[0]["OPTIONS"]["loaders"] = [
-    (
-        "django.template.loaders.cached.Loader",
-        [
-            "django.template.loaders.filesystem.Loader",
-            "django.template.loaders.app_directories.Loader",
-        ],
-    )
-]
