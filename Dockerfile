@@ -1,19 +1,28 @@
 # syntax=docker/dockerfile:1
 # aiblogger's production image: gunicorn serving the Django app, static files
-# collected at build time. The build stage compiles mysqlclient into wheels;
+# collected at build time. The build stage compiles mysqlclient into the virtualenv;
 # the runtime stage carries only the MariaDB/MySQL client library.
 # docker-compose.yml puts Nginx (nginx/aiblogger.conf.j2) in front of it.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev \
+# Any Debian base with python3 and its venv module works: python:3.11-slim, or the
+# plain Debian 12 base `make image-test` builds from. Python's headers come from
+# Debian only when the base lacks them (python:*-slim ships its own).
+RUN python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' \
+      || dev=python3-dev; \
+    apt-get update \
+ && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev $dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY requirements.txt requirements-dev.txt ./
+# The virtualenv is built here, at the path the runtime uses, and copied whole:
+# the runtime stage never sees a compiler, a wheel or pip.
 # Jinja2 (pinned in requirements-dev.txt) renders the Nginx template in compose's setup step.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
-        "$(grep -i '^jinja2==' requirements-dev.txt)"
+RUN python3 -m venv /app/.venv \
+ && /app/.venv/bin/pip install --no-cache-dir -r requirements.txt \
+        "$(grep -i '^jinja2==' requirements-dev.txt)" \
+ && /app/.venv/bin/pip uninstall --yes --quiet pip setuptools
 
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,14 +34,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/srv/aiblogger/media
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmariadb3 openssl \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin aiblogger \
  && mkdir -p /srv/aiblogger/media /run/aiblogger \
  && chown aiblogger:aiblogger /srv/aiblogger/media /run/aiblogger
 WORKDIR /app
-RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    python -m venv /app/.venv \
- && /app/.venv/bin/pip install --no-cache-dir --no-index /wheels/*.whl
+COPY --from=build /app/.venv /app/.venv
 # The code stays root-owned: the app can write only media and its socket.
 COPY . /app
 # Static files are part of the image. The settings need no database for this,

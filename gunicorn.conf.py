@@ -6,7 +6,8 @@ Every value can be overridden from the environment, so one file serves them all.
 import multiprocessing
 import os
 
-wsgi_app = "aiblogger.wsgi:application"
+# GUNICORN_WSGI_APP serves another project with the same settings (make bench-peers).
+wsgi_app = os.environ.get("GUNICORN_WSGI_APP", "aiblogger.wsgi:application")
 
 # Under systemd the listening socket arrives as fd 3 (LISTEN_FDS) and gunicorn
 # adopts it without a bind; elsewhere GUNICORN_BIND names a unix socket
@@ -47,3 +48,16 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 # one more writable path, and several stacks on one machine would fight over it.
 control_socket_disable = True
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "aiblogger")
+
+
+# Prometheus multiprocess mode (aiblogger/metrics.py): each worker writes its
+# counters to files in PROMETHEUS_MULTIPROC_DIR, which systemd empties on every
+# start. A dead worker's live gauges must stop counting; its counters stay.
+def child_exit(server, worker):
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    try:
+        from prometheus_client import multiprocess
+    except ImportError:  # another project served with this file (make bench-peers)
+        return
+    multiprocess.mark_process_dead(worker.pid)
