@@ -4,8 +4,43 @@
 # Run nightly by systemd/aiblogger-backup.timer. Exits non-zero with a one-line
 # reason on stderr when anything fails; a failed dump never replaces a good one.
 set -euo pipefail
+# A dump holds every account's hashes and e-mail address: whoever runs this (a
+# person with umask 022, or the timer), the files it creates are the owner's only.
+umask 077
 
 die() { echo "backup-db: $1" >&2; exit 1; }
+
+# With METRICS_TEXTFILE_DIR set, every run (good or failed) leaves its time,
+# duration and outcome for node_exporter's textfile collector, written
+# atomically; the names match aiblogger/metrics.py's write_job_metrics().
+started=$(date +%s)
+write_metrics() {
+    local rc=$1 dir=${METRICS_TEXTFILE_DIR:-} now last_success file tmp
+    [ -n "$dir" ] && [ -d "$dir" ] && [ -w "$dir" ] || return 0
+    now=$(date +%s)
+    file="$dir/aiblogger_job_backup.prom"
+    last_success=$now
+    if [ "$rc" -ne 0 ]; then
+        last_success=$(awk '/^aiblogger_job_last_success_timestamp_seconds/{print $2}' "$file" 2>/dev/null || true)
+        last_success=${last_success:-0}
+    fi
+    tmp=$(mktemp "$dir/.aiblogger_job_backup.prom.XXXXXX") || return 0
+    {
+        echo '# HELP aiblogger_job_last_run_timestamp_seconds When the job last finished (Unix time).'
+        echo '# TYPE aiblogger_job_last_run_timestamp_seconds gauge'
+        echo "aiblogger_job_last_run_timestamp_seconds{task=\"backup\"} $now"
+        echo '# HELP aiblogger_job_last_success_timestamp_seconds When the job last finished successfully (Unix time; 0: never).'
+        echo '# TYPE aiblogger_job_last_success_timestamp_seconds gauge'
+        echo "aiblogger_job_last_success_timestamp_seconds{task=\"backup\"} $last_success"
+        echo '# HELP aiblogger_job_duration_seconds How long the job'"'"'s last run took.'
+        echo '# TYPE aiblogger_job_duration_seconds gauge'
+        echo "aiblogger_job_duration_seconds{task=\"backup\"} $((now - started))"
+        echo '# HELP aiblogger_job_success 1 when the job'"'"'s last run succeeded, 0 when it failed.'
+        echo '# TYPE aiblogger_job_success gauge'
+        echo "aiblogger_job_success{task=\"backup\"} $([ "$rc" -eq 0 ] && echo 1 || echo 0)"
+    } >"$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$file" || rm -f "$tmp"
+}
+trap 'write_metrics $?' EXIT
 
 backup_dir=${1:-}
 keep=${2:-14}
@@ -20,7 +55,7 @@ dump=$(command -v mariadb-dump || command -v mysqldump || true)
 
 # The password goes into a private option file, never onto the command line.
 workdir=$(mktemp -d)
-trap 'rm -rf "$workdir"' EXIT
+trap 'rc=$?; rm -rf "$workdir"; write_metrics $rc' EXIT
 chmod 700 "$workdir"
 database=$(
     python3 - "$workdir/my.cnf" <<'PY'

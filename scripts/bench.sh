@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load-test the real stack and write bench-results/latest.md: see scripts/bench_run.py.
-# Usage: [N=10000] [BENCH_SECONDS=4] [BENCH_CONCURRENCY="8 64"] scripts/bench.sh
+# Usage: [N=10000] [BENCH_SECONDS=4] [BENCH_CONCURRENCY="8 64"] scripts/bench.sh [bench_peers.py]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ MYSQL_PWD="${CI_DATABASE_PASSWORD:-}" mysql -h127.0.0.1 -u"${CI_DATABASE_USER:-r
 [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" = PONG ] || fail "Redis does not answer on 127.0.0.1:6379"
 
 # bench_run.py stops gunicorn and Nginx in its finally block; TERM and INT reach it.
-.venv/bin/python scripts/bench_run.py &
+.venv/bin/python "scripts/${1:-bench_run.py}" &
 child=$!
 trap 'kill -INT "$child" 2>/dev/null; wait "$child"; exit 130' INT TERM
 wait "$child"

@@ -22,6 +22,7 @@ BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
 import os
 import platform
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -122,13 +123,8 @@ def discover(stack):
     )
 
 
-def main():
-    n = env_int("N", 10_000)
-    seconds = env_int("BENCH_SECONDS", 4)
-    rounds = env_int("BENCH_ROUNDS", 2)
-    concurrencies = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()]
-    worker_classes = os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split()
-    parts = os.environ.get("BENCH_PARTS", "pages classes").split()
+def bench_settings():
+    """The run's knobs from the environment; exits when the machine is too busy."""
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]
     if load > 0.5 * cores and os.environ.get("BENCH_FORCE") != "1":
@@ -138,7 +134,71 @@ def main():
         )
     if load > 0.5 * cores:
         print(f"WARNING: load average {load:.2f} on {cores} cores: numbers are unreliable")
+    return {
+        "n": env_int("N", 10_000),
+        "seconds": env_int("BENCH_SECONDS", 4),
+        "rounds": env_int("BENCH_ROUNDS", 2),
+        "concurrencies": [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()],
+        "worker_classes": os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split(),
+        "parts": os.environ.get("BENCH_PARTS", "pages classes").split(),
+        "load": load,
+    }
 
+
+def page_cases(stack, urls):
+    manifest = (stack.tmp / "static" / "staticfiles.json").read_text()
+    static = "/static/" + re.search(r'"admin/css/base.css": "([^"]+)"', manifest).group(1)
+    return [
+        ("static file (Nginx)", static, False),
+        ("hello view (Django, no DB)", "/bench/hello/", True),
+        ("home", "/", None),
+        ("article", urls["article"], None),
+        ("section", urls["section"], None),
+        ("tag", urls["tag"], None),
+        ("search", "/search/?q=harbour", None),
+        ("feed", "/feeds/latest.rss", None),
+        ("older stories (keyset, 90% deep)", urls["deep"], None),
+    ]
+
+
+def bench_pages(bench, cases, config):
+    """Every case cold and warm at each concurrency, interleaved over the rounds."""
+    results = {}
+    for round_number in range(config["rounds"] if "pages" in config["parts"] else 0):
+        for concurrency in config["concurrencies"]:
+            for name, path, mode in cases:
+                variants = [("cold", True), ("warm", False)] if mode is None else [("", mode)]
+                for label, cold in variants:
+                    key = (f"{name} {label}".strip(), concurrency)
+                    print(f"  round {round_number + 1}: {key[0]} at c={concurrency}", flush=True)
+                    results.setdefault(key, []).append(bench.run(path, concurrency, cold=cold))
+    return results
+
+
+def bench_worker_classes(bench, stack, app_cases, config):
+    """gunicorn's worker classes on what gunicorn itself does: the floor and cold pages."""
+    classes = {}
+    concurrency = max(config["concurrencies"])
+    for round_number in range(config["rounds"] if "classes" in config["parts"] else 0):
+        # Alternate the order, so a drift in the machine's load favours no one.
+        order = config["worker_classes"]
+        order = order if round_number % 2 == 0 else order[::-1]
+        for worker_class in order:
+            stack.stop_app()
+            stack.env["GUNICORN_WORKER_CLASS"] = worker_class
+            stack.env["GUNICORN_THREADS"] = "4" if worker_class == "gthread" else "1"
+            stack.start_app()
+            stack.wait_healthy()
+            bench.run("/bench/hello/", concurrency, cold=True)  # every worker warm
+            for name, path, cold in app_cases:
+                print(f"  round {round_number + 1}: {worker_class}, {name}", flush=True)
+                run = bench.run(path, concurrency, cold=cold)
+                classes.setdefault((worker_class, name), []).append(run)
+    return classes
+
+
+def main():
+    config = bench_settings()
     stack = Stack(
         db_name="aiblogger_bench",
         host="localhost",  # wrk takes SNI from the URL, and localhost resolves without /etc/hosts
@@ -152,80 +212,29 @@ def main():
     cold_script.write_text(COLD_SCRIPT)
     started = time.monotonic()
     try:
-        stack.mysql(
-            "CREATE DATABASE IF NOT EXISTS `aiblogger_bench` "
-            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        )
-        print(f"bench: migrating and seeding {n:,} articles (kept between runs)", flush=True)
-        stack.manage("migrate", "--noinput")
-        stack.manage("seed_demo", "--articles", str(n), "--password", "bench-only")
-        stack.manage("collectstatic", "--noinput")
-        stack.make_certificate()
-        stack.render_nginx()
-        stack.start_app()
-        stack.start_nginx()
-        stack.wait_healthy()
+        print(f"bench: migrating and seeding {config['n']:,} articles (kept between runs)")
+        stack.up(seed_articles=config["n"], password=secrets.token_urlsafe(9), fresh=False)
         urls = discover(stack)
-        manifest = (stack.tmp / "static" / "staticfiles.json").read_text()
-        static = "/static/" + re.search(r'"admin/css/base.css": "([^"]+)"', manifest).group(1)
-        cases = [
-            ("static file (Nginx)", static, False),
-            ("hello view (Django, no DB)", "/bench/hello/", True),
-            ("home", "/", None),
-            ("article", urls["article"], None),
-            ("section", urls["section"], None),
-            ("tag", urls["tag"], None),
-            ("search", "/search/?q=harbour", None),
-            ("feed", "/feeds/latest.rss", None),
-            ("older stories (keyset, 90% deep)", urls["deep"], None),
-        ]
-        bench = Bench(stack, seconds, str(cold_script))
-        # Prime every page once, so "warm" means warm.
-        for _, path, _ in cases:
-            bench.run(path, 1)
-
-        results = {}
-        for round_number in range(rounds if "pages" in parts else 0):
-            for concurrency in concurrencies:
-                for name, path, mode in cases:
-                    variants = [("cold", True), ("warm", False)] if mode is None else [("", mode)]
-                    for label, cold in variants:
-                        key = (f"{name} {label}".strip(), concurrency)
-                        print(
-                            f"  round {round_number + 1}: {key[0]} at c={concurrency}", flush=True
-                        )
-                        results.setdefault(key, []).append(bench.run(path, concurrency, cold=cold))
-
-        # Worker classes, on what gunicorn itself does: the floor and two cold pages.
+        cases = page_cases(stack, urls)
         app_cases = [
             ("hello view", "/bench/hello/", True),
             ("home cold", "/", True),
             ("article cold", urls["article"], True),
         ]
-        classes = {}
-        for round_number in range(rounds if "classes" in parts else 0):
-            # Alternate the order, so a drift in the machine's load favours no one.
-            order = worker_classes if round_number % 2 == 0 else worker_classes[::-1]
-            for worker_class in order:
-                stack.stop_app()
-                stack.env["GUNICORN_WORKER_CLASS"] = worker_class
-                stack.env["GUNICORN_THREADS"] = "4" if worker_class == "gthread" else "1"
-                stack.start_app()
-                stack.wait_healthy()
-                bench.run("/bench/hello/", max(concurrencies), cold=True)  # every worker warm
-                for name, path, cold in app_cases:
-                    print(f"  round {round_number + 1}: {worker_class}, {name}", flush=True)
-                    run = bench.run(path, max(concurrencies), cold=cold)
-                    classes.setdefault((worker_class, name), []).append(run)
+        bench = Bench(stack, config["seconds"], str(cold_script))
+        for _, path, _ in cases:  # prime every page once, so "warm" means warm
+            bench.run(path, 1)
+        results = bench_pages(bench, cases, config)
+        classes = bench_worker_classes(bench, stack, app_cases, config)
     except StackError as exc:
         sys.exit(f"bench: {exc}")
     finally:
         stack.down()
         cold_script.unlink(missing_ok=True)
+    write_report(render_report(results, classes, urls, config, started))
 
-    report = render_report(
-        results, classes, urls, n, seconds, rounds, concurrencies, load, started, app_cases
-    )
+
+def write_report(report):
     out = REPO / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "latest.md").write_text(report)
@@ -252,58 +261,71 @@ def fmt(value, digits=0):
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-def render_report(results, classes, urls, n, seconds, rounds, concurrencies, load, started, apps):
+def report_header(urls, config):
     workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
-    lines = [
+    return [
         "# aiblogger benchmark",
         "",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
-        f"{os.cpu_count()} cores, load average {load:.2f} before the run; "
-        f"{urls['count']:,} published articles (N={n:,}); MariaDB, Redis cache; "
+        f"{os.cpu_count()} cores, load average {config['load']:.2f} before the run; "
+        f"{urls['count']:,} published articles (N={config['n']:,}); MariaDB, Redis cache; "
         f"gunicorn {os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')} x {workers} behind "
         "Nginx over HTTPS (HTTP/1.1 keep-alive), "
-        f"wrk -t2 on the same machine; {seconds} s per case, median of {rounds} "
-        "interleaved rounds.",
+        f"wrk -t2 on the same machine; {config['seconds']} s per case, median of "
+        f"{config['rounds']} interleaved rounds.",
         "",
         "cold = a unique query string per request (misses Nginx's microcache and the app's "
         "page cache); warm = the same URL repeatedly (Nginx microcache, 5 s).",
         "",
     ]
-    for concurrency in concurrencies if results else []:
-        static = merge(results[("static file (Nginx)", concurrency)])
-        hello = merge(results[("hello view (Django, no DB)", concurrency)])
-        lines += [
-            f"## {concurrency} concurrent connections",
-            "",
-            "| case | req/s | p50 ms | p99 ms | vs static | vs hello | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for (name, c), runs in results.items():
-            if c != concurrency:
-                continue
-            row = merge(runs)
-            vs_static = row["rps"] / static["rps"] if row["rps"] and static["rps"] else None
-            vs_hello = row["rps"] / hello["rps"] if row["rps"] and hello["rps"] else None
-            lines.append(
-                f"| {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} | {fmt(row['p99'], 1)} "
-                f"| {fmt(vs_static, 3)} | {fmt(vs_hello, 2)} | {row['errors']} |"
-            )
-        lines.append("")
+
+
+def report_pages(results, concurrency):
+    static = merge(results[("static file (Nginx)", concurrency)])
+    hello = merge(results[("hello view (Django, no DB)", concurrency)])
+    lines = [
+        f"## {concurrency} concurrent connections",
+        "",
+        "| case | req/s | p50 ms | p99 ms | vs static | vs hello | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (name, c), runs in results.items():
+        if c != concurrency:
+            continue
+        row = merge(runs)
+        vs_static = row["rps"] / static["rps"] if row["rps"] and static["rps"] else None
+        vs_hello = row["rps"] / hello["rps"] if row["rps"] and hello["rps"] else None
+        lines.append(
+            f"| {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} | {fmt(row['p99'], 1)} "
+            f"| {fmt(vs_static, 3)} | {fmt(vs_hello, 2)} | {row['errors']} |"
+        )
+    return [*lines, ""]
+
+
+def report_classes(classes, config):
+    workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
+    lines = [
+        f"## gunicorn worker class ({max(config['concurrencies'])} connections, {workers} "
+        "workers; gthread with 4 threads each; median of the rounds)",
+        "",
+        "| worker class | case | req/s | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for (worker_class, name), runs in classes.items():
+        row = merge(runs)
+        lines.append(
+            f"| {worker_class} | {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
+            f"| {fmt(row['p99'], 1)} |"
+        )
+    return [*lines, ""]
+
+
+def render_report(results, classes, urls, config, started):
+    lines = report_header(urls, config)
+    for concurrency in config["concurrencies"] if results else []:
+        lines += report_pages(results, concurrency)
     if classes:
-        lines += [
-            f"## gunicorn worker class ({max(concurrencies)} connections, {workers} workers; "
-            "gthread with 4 threads each; median of the rounds)",
-            "",
-            "| worker class | case | req/s | p50 ms | p99 ms |",
-            "|---|---|---:|---:|---:|",
-        ]
-        for (worker_class, name), runs in classes.items():
-            row = merge(runs)
-            lines.append(
-                f"| {worker_class} | {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
-                f"| {fmt(row['p99'], 1)} |"
-            )
-        lines.append("")
+        lines += report_classes(classes, config)
     lines.append(
         f"Whole run: {time.monotonic() - started:.0f} s; load average at the end "
         f"{os.getloadavg()[0]:.2f} (the benchmark's own processes included)."

@@ -7,24 +7,35 @@
 # machine by a veth pair on 10.231.0.0/30 (NAT lets it reach apt and PyPI).
 # Ansible reaches it through the chroot connection and scripts/deploy_nsenter.sh.
 # Checks: lint and syntax, convergence and idempotence, HTTPS through Nginx and
-# the gunicorn socket, utf8mb4, backup + restore, a deploy under load without a
-# failed request, rollback. Ends with "N passed, M failed"; tears down always.
+# the gunicorn socket, utf8mb4, monitoring (monitoring.yml: every target up, the
+# dashboards' metrics exported, TargetDown fires when gunicorn stops and resolves
+# when it starts), the newswire's timer and worker polling a feed served in the
+# guest, backup + restore, a deploy under load without a failed request,
+# rollback. Ends with "N passed, M failed"; tears down always.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
+# DEPLOY_TEST_INSTANCE lets two runs share a machine: instance 0 (the default)
+# uses the names below, instance N appends -N to the directories, netns,
+# interface and nft table, and takes 10.231.N.0/30.
+INSTANCE=${DEPLOY_TEST_INSTANCE:-0}
+case $INSTANCE in '' | *[!0-9]*) echo "deploy-test: DEPLOY_TEST_INSTANCE must be 0-255" >&2; exit 2 ;; esac
+[ "$INSTANCE" -le 255 ] || { echo "deploy-test: DEPLOY_TEST_INSTANCE must be 0-255" >&2; exit 2; }
+if [ "$INSTANCE" = 0 ]; then suffix=""; else suffix="-$INSTANCE"; fi
 CACHE_DIR=${DEPLOY_TEST_CACHE:-/var/cache/aiblogger-deploy-test}
-STATE_DIR=/var/lib/aiblogger-deploy-test
-RUN_DIR=/run/aiblogger-deploy-test
+STATE_DIR=/var/lib/aiblogger-deploy-test$suffix
+RUN_DIR=/run/aiblogger-deploy-test$suffix
 MACHINE=$STATE_DIR/machine            # also ansible_host in ansible/inventories/test
+export DEPLOY_TEST_MACHINE=$MACHINE   # ...which reads it from here
 ROOTFS_CACHE=$CACHE_DIR/rootfs-bookworm
 ROOTFS_VERSION=1                      # bump when the cached rootfs recipe changes
 MIRROR=${DEPLOY_TEST_MIRROR:-}
-NETNS=aiblogger-dt
-HOST_IF=aibdt0
-HOST_ADDR=10.231.0.1
-GUEST_ADDR=10.231.0.2
-NFT_TABLE=aiblogger_dt
+NETNS=aiblogger-dt$suffix
+HOST_IF=aibdt$INSTANCE
+HOST_ADDR=10.231.$INSTANCE.1
+GUEST_ADDR=10.231.$INSTANCE.2
+NFT_TABLE=aiblogger_dt${suffix//-/_}
 DOMAIN=news.test
 VAULT_PASSWORD=aiblogger-test-vault  # public: the test inventory's vault only
 WORK=$(mktemp -d /tmp/aiblogger-deploy-test.XXXXXX)
@@ -150,7 +161,7 @@ fi
 phase "lint"
 check "ansible-lint --profile production" \
     bash -c "cd '$ROOT/ansible' && '$VENV/bin/ansible-lint' --profile production --nocolor"
-for book in site deploy rollback backup restore; do
+for book in site deploy rollback backup restore monitoring; do
     check "syntax-check $book.yml" \
         bash -c "cd '$ROOT/ansible' && '$VENV/bin/ansible-playbook' -i inventories/test $book.yml --syntax-check"
 done
@@ -274,12 +285,122 @@ check "an emoji round-trips through Django and MariaDB" \
     bash -c "[ \"\$(tail -n 1 '$WORK/emoji.out')\" = '$emoji' ] && sql \"SELECT HEX(name) FROM articles_tag WHERE slug='deploy-test-emoji'\" | grep -q F09F93B0"
 in_guest aiblogger-manage seed_demo --articles 12 >"$WORK/seed.log" 2>&1 || log "seed_demo failed: $(tail -n 1 "$WORK/seed.log")"
 
+phase "newswire"
+# A feed served from inside the guest, on its loopback (the test inventory sets
+# NEWSWIRE_ALLOW_PRIVATE_NETWORKS): the timer queues the poll, the worker runs it.
+mkdir -p "$MACHINE/srv/newswire-feed"
+cat >"$MACHINE/srv/newswire-feed/feed.xml" <<'FEED'
+<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Deploy wire</title><link>http://127.0.0.1:8765/</link>
+<item><guid>dw-1</guid><title>Ferry service resumes</title><link>http://127.0.0.1:8765/1</link><description>Boats sail again.</description></item>
+<item><guid>dw-2</guid><title>Café reopens on the quay</title><link>http://127.0.0.1:8765/2</link><description>Coffee is back.</description></item>
+</channel></rss>
+FEED
+in_guest systemd-run --unit=newswire-feed --property=DynamicUser=yes \
+    python3 -m http.server 8765 --bind 127.0.0.1 --directory /srv/newswire-feed >/dev/null 2>&1
+in_guest aiblogger-manage shell -c "
+from newswire.models import Source
+Source.objects.update_or_create(feed_url='http://127.0.0.1:8765/feed.xml', defaults={'poll_minutes': 1})" \
+    >"$WORK/newswire-source.log" 2>&1 || fail "add a newswire source" "$(tail -n 1 "$WORK/newswire-source.log")"
+check "the newswire poll timer is active" in_guest systemctl is-active --quiet aiblogger-newswire-poll.timer
+check "the task worker service is active" in_guest systemctl is-active --quiet aiblogger-newswire-worker.service
+newswire_items=0
+for _ in $(seq 75); do  # the timer fires every minute, at :30
+    newswire_items=$(sql "SELECT COUNT(*) FROM newswire_item" 2>/dev/null)
+    [ "${newswire_items:-0}" -ge 2 ] && break
+    sleep 2
+done
+check "the timer and the worker polled the feed served in the guest ($newswire_items items)" \
+    test "${newswire_items:-0}" -ge 2
+check "the poll ran as a task in the worker" \
+    bash -c "[ \"\$(sql \"SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE task_path='newswire.tasks.poll_source_task' AND status='SUCCESSFUL'\")\" -ge 1 ]"
+check "the timer started the poll service by itself" \
+    bash -c "[ \"\$(in_guest systemctl show -p Result --value aiblogger-newswire-poll.service)\" = success ] && [ \"\$(in_guest systemctl show -p ExecMainExitTimestampMonotonic --value aiblogger-newswire-poll.service)\" != 0 ]"
+check "the source's health says it succeeded" \
+    bash -c "sql \"SELECT name, last_error, last_success_at IS NOT NULL FROM newswire_source\" | grep -qP '^Deploy wire\t\t1$'"
+# Quiet from here on, so the backup and restore compare fixed row counts.
+in_guest aiblogger-manage shell -c "from newswire.models import Source; Source.objects.update(enabled=False)" >/dev/null 2>&1
+in_guest systemctl stop newswire-feed >/dev/null 2>&1
+
+phase "monitoring"
+# What DNS gives a real host: its own site name resolves (the blackbox probe).
+in_guest sh -c "grep -q ' $DOMAIN\$' /etc/hosts || echo '127.0.0.1 $DOMAIN' >>/etc/hosts"
+# Grafana comes from Grafana's apt repository, which this machine cannot reach.
+if playbook monitoring.yml monitoring --skip-tags grafana; then pass "monitoring.yml converges the host"; else
+    grep -E '^(fatal|failed):' -A 5 "$WORK/monitoring.log" | head -n 30
+    fail "monitoring.yml converges the host" "see artifacts/deploy-test/monitoring.log"
+fi
+playbook monitoring.yml monitoring-again --skip-tags grafana
+check "a second monitoring.yml run succeeds and changes nothing (changed=$(recap_changed monitoring-again))" \
+    bash -c "[ '$(recap_changed monitoring-again)' = 0 ] && grep -A2 '^PLAY RECAP' '$WORK/monitoring-again.log' | grep -q ' failed=0 '"
+check "/metrics: a reader gets 404" bash -c "[ \"\$(status_of /metrics)\" = 404 ]"
+check "/metrics: loopback gets the app's metrics over HTTPS" \
+    in_guest sh -c "curl -sf --resolve $DOMAIN:443:127.0.0.1 --cacert /etc/ssl/aiblogger/fullchain.pem https://$DOMAIN/metrics | grep -q '^aiblogger_newsroom_metrics_up 1.0'"
+# prom_query EXPR: the instant query's result as "labels value" lines (Prometheus's HTTP API).
+prom_query() {
+    in_guest curl -sfG --max-time 10 --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query \
+        | python3 -c 'import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    print(",".join(f"{k}={v}" for k, v in sorted(r["metric"].items())), r["value"][1])'
+}
+firing() {  # firing ALERTNAME JOB: succeeds when Prometheus has the alert firing for the job
+    in_guest curl -sf --max-time 10 http://127.0.0.1:9090/api/v1/alerts | python3 -c 'import json, sys
+alerts = json.load(sys.stdin)["data"]["alerts"]
+sys.exit(0 if any(a["labels"].get("alertname") == sys.argv[1] and a["labels"].get("job") == sys.argv[2]
+                  and a["state"] == "firing" for a in alerts) else 1)' "$1" "$2"
+}
+export -f prom_query firing
+jobs_expected="aiblogger alertmanager blackbox mysqld nginx node prometheus site"
+up_jobs=""
+for _ in $(seq 60); do
+    up_jobs=$(prom_query 'up == 1' 2>/dev/null | sed -E 's/.*job=([^ ,]+).*/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')
+    [ "$up_jobs" = "$jobs_expected" ] && [ "$(prom_query 'probe_success{job="site"}' 2>/dev/null | awk '{print $2}')" = 1 ] && break
+    sleep 2
+done
+check "Prometheus scrapes every target with up == 1 ($up_jobs)" test "$up_jobs" = "$jobs_expected"
+check "the blackbox exporter reaches the site over HTTPS and reads the certificate's expiry" \
+    bash -c "[ \"\$(prom_query 'probe_success{job=\"site\"}' | awk '{print \$2}')\" = 1 ] && prom_query 'probe_ssl_earliest_cert_expiry - time() > 14 * 86400' | grep -q site"
+check "the alert rules are loaded, and no target, probe or MySQL alert is pending" \
+    bash -c "in_guest curl -sf http://127.0.0.1:9090/api/v1/rules | grep -q TargetDown && [ -z \"\$(prom_query 'ALERTS{alertname=~\"TargetDown|SiteProbeFailing|MySQLDown\"}')\" ]"
+# The dashboards' metric names against what this host's exporters really export.
+mkdir -p "$WORK/scrapes" "$ARTIFACTS/scrapes"
+for target in aiblogger:8089 node:9100 nginx:9113 mysqld:9104 alertmanager:9093 prometheus:9090; do
+    in_guest curl -sf --max-time 10 "http://127.0.0.1:${target#*:}/metrics" >"$WORK/scrapes/${target%%:*}.prom"
+done
+in_guest curl -sf --max-time 20 "http://127.0.0.1:9115/probe?module=https_2xx&target=https://$DOMAIN/" >"$WORK/scrapes/blackbox.prom"
+cp "$WORK"/scrapes/*.prom "$ARTIFACTS/scrapes/"
+# Optional: series that appear with their first event (exceptions, errors), apps
+# this tree may not have (newswire, tasks) and Redis, which the test host does not use.
+check "every metric the dashboards query is exported here ($(ls "$WORK/scrapes" | wc -l) scrapes)" \
+    "$VENV/bin/python" "$ROOT/scripts/check_dashboards.py" \
+    --optional django_http_exceptions_ --optional django_db_errors --optional django_db_new_connection_errors \
+    --optional django_db_execute_many --optional django_cache_get_fail --optional aiblogger_newswire_ \
+    --optional aiblogger_task --optional redis_ --optional aiblogger_job_ \
+    "$ROOT/ansible/roles/monitoring/files/dashboards" "$WORK"/scrapes/*.prom
+cp "$WORK/check.out" "$ARTIFACTS/dashboard-check.txt" 2>/dev/null
+# Stopping gunicorn (its socket too, or the next scrape would start it again).
+in_guest systemctl stop aiblogger.socket aiblogger.service
+down_at=$(date +%s)
+for _ in $(seq 60); do firing TargetDown aiblogger && break; sleep 3; done
+check "stopping gunicorn fires TargetDown for the app (after $(($(date +%s) - down_at)) s)" firing TargetDown aiblogger
+check "...and Alertmanager has it" \
+    bash -c "in_guest curl -sf http://127.0.0.1:9093/api/v2/alerts | grep -q '\"alertname\":\"TargetDown\"'"
+in_guest systemctl start aiblogger.socket aiblogger.service
+up_at=$(date +%s)
+for _ in $(seq 30); do firing TargetDown aiblogger || break; sleep 2; done
+check "starting it again resolves TargetDown (after $(($(date +%s) - up_at)) s)" bash -c "! firing TargetDown aiblogger"
+check "the site answers 200 again" expect_status / 200
+
 phase "backup and restore"
 row_counts >"$WORK/rows-before" || fail "count rows before the backup"
 rm -f "$MACHINE"/var/backups/aiblogger/*.sql.gz
 check "the backup timer's service writes a dump" \
     bash -c "in_guest systemctl start aiblogger-backup.service && ls '$MACHINE'/var/backups/aiblogger/aiblogger-*.sql.gz"
 check "the backup timer is active" in_guest systemctl is-active --quiet aiblogger-backup.timer
+check "the backup left its last run for node_exporter (aiblogger_job_success 1)" \
+    bash -c "in_guest curl -sf http://127.0.0.1:9100/metrics | grep -qx 'aiblogger_job_success{task=\"backup\"} 1'"
+check "publish_due left its last run too" \
+    bash -c "in_guest curl -sf http://127.0.0.1:9100/metrics | grep -qx 'aiblogger_job_success{task=\"publish_due\"} 1'"
 # Lose data after the dump: the restore must bring it back exactly.
 sql "DELETE FROM articles_tag WHERE slug='deploy-test-emoji'; DELETE FROM django_session; DELETE FROM articles_articletag;" >/dev/null 2>&1
 row_counts >"$WORK/rows-damaged"
@@ -317,6 +438,8 @@ check "current points to a new release" test "$new_release" != "$old_release"
 check "the new release is served" bash -c "[ \"\$(https /static/deploy-test-marker.txt)\" = '$token' ]"
 check "the gunicorn service runs from the new release" \
     bash -c "[ \"\$(in_guest sh -c 'readlink /proc/\$(systemctl show -p MainPID --value aiblogger.service)/cwd')\" = '$new_release' ]"
+check "the task worker runs from the new release" \
+    bash -c "[ \"\$(in_guest sh -c 'readlink /proc/\$(systemctl show -p MainPID --value aiblogger-newswire-worker.service)/cwd')\" = '$new_release' ]"
 
 phase "failed deploys"
 releases_before=$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')

@@ -29,59 +29,68 @@ class SNIConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+class Load:
+    """Workers sharing one request budget and one tally of failures."""
+
+    def __init__(self, args):
+        self.args = args
+        self.context = ssl.create_default_context(cafile=args.cafile)
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.failed = 0
+        self.errors = []
+
+    def _take_one(self):
+        with self.lock:
+            if self.requests >= self.args.max:
+                return False
+            self.requests += 1
+            return True
+
+    def _get(self, conn):
+        """(ok, detail, connection to reuse or None) for one GET /."""
+        try:
+            conn = conn or SNIConnection(self.args.address, self.args.hostname, self.context)
+            conn.request("GET", "/", headers={"Cookie": "sessionid=deploy-test-load"})
+            response = conn.getresponse()
+            response.read()
+            return response.status == 200, f"HTTP {response.status}", conn
+        except (OSError, http.client.HTTPException) as exc:
+            return False, f"{type(exc).__name__}: {exc}", None
+
+    def worker(self):
+        conn = None
+        while not os.path.exists(self.args.stopfile) and self._take_one():
+            ok, detail, conn = self._get(conn)
+            if not ok:
+                with self.lock:
+                    self.failed += 1
+                    self.errors.append(f"{time.strftime('%H:%M:%S')} {detail}")
+            time.sleep(self.args.pause)
+            # A new connection now and then, as separate readers would make.
+            if conn is not None and self.requests % 20 == 0:
+                conn.close()
+                conn = None
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("address")
-    parser.add_argument("hostname")
-    parser.add_argument("cafile")
-    parser.add_argument("stopfile")
+    for name in ("address", "hostname", "cafile", "stopfile"):
+        parser.add_argument(name)
     parser.add_argument("--max", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=4)
     # Seconds between one worker's requests, so the loop outlasts the deploy.
     parser.add_argument("--pause", type=float, default=0.0)
-    args = parser.parse_args()
-
-    context = ssl.create_default_context(cafile=args.cafile)
-    lock = threading.Lock()
-    counts = {"requests": 0, "failed": 0}
-    errors = []
-
-    def worker():
-        conn = None
-        while not os.path.exists(args.stopfile):
-            with lock:
-                if counts["requests"] >= args.max:
-                    return
-                counts["requests"] += 1
-            try:
-                conn = conn or SNIConnection(args.address, args.hostname, context)
-                conn.request("GET", "/", headers={"Cookie": "sessionid=deploy-test-load"})
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-                detail = f"HTTP {response.status}"
-            except (OSError, http.client.HTTPException) as exc:
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-                conn = None
-            if not ok:
-                with lock:
-                    counts["failed"] += 1
-                    errors.append(f"{time.strftime('%H:%M:%S')} {detail}")
-            time.sleep(args.pause)
-            # A new connection now and then, as separate readers would make.
-            if conn is not None and counts["requests"] % 20 == 0:
-                conn.close()
-                conn = None
-
-    threads = [threading.Thread(target=worker) for _ in range(args.workers)]
+    load = Load(parser.parse_args())
+    threads = [threading.Thread(target=load.worker) for _ in range(load.args.workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    for line in errors[:10]:
+    for line in load.errors[:10]:
         print(line)
-    print(f"requests={counts['requests']} failed={counts['failed']}")
-    return 1 if counts["failed"] else 0
+    print(f"requests={load.requests} failed={load.failed}")
+    return 1 if load.failed else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The production stack on loopback: MariaDB, gunicorn (socket-activated) and Nginx.
 
-Shared by the stack test (stack_test.py) and the benchmark (bench_run.py). Every
+Shared by the stack tests (tests/stack/) and the benchmark (bench_run.py). Every
 process runs from the repository's own files: gunicorn.conf.py and the Nginx
 template nginx/aiblogger.conf.j2 rendered exactly as Ansible renders it.
 """
@@ -28,7 +28,6 @@ REPO = Path(__file__).resolve().parent.parent
 DB_USER = os.environ.get("CI_DATABASE_USER", "root")
 DB_PASSWORD = os.environ.get("CI_DATABASE_PASSWORD", "")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
-GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
 
 NGINX_MAIN = """\
 user www-data;
@@ -77,25 +76,45 @@ class Stack:
         *,
         db_name,
         host="news.test",
-        http_port=18080,
-        https_port=18443,
+        http_port=None,
+        https_port=None,
         microcache_seconds=5,
         app_env=None,
         nginx_workers=2,
         access_log=True,
         media_root=None,
+        metrics_allow=None,
+        app_dir=REPO,
+        venv=REPO / ".venv",
+        health_path="/healthz",
+        db_port=3306,
+        cache_url="redis://127.0.0.1:6379/0",
     ):
-        self.db_name = db_name
+        # STACK_PORT_OFFSET lets several stacks (people, CI, helpers) share one machine.
+        offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
+        self.db_name = db_name + os.environ.get("STACK_DB_SUFFIX", "")
+        # A fault test brings its own MariaDB and Redis to stop and start.
+        self.db_port = db_port
+        self.cache_url = cache_url
         self.host = host
-        self.http_port = http_port
-        self.https_port = https_port
+        self.http_port = http_port or 18080 + offset
+        self.https_port = https_port or 18443 + offset
+        # Loopback-only Nginx server with the app's /metrics and /stub_status;
+        # derived from the HTTPS port, so two stacks up at once never share it.
+        self.status_port = self.https_port + 1000
+        self.metrics_allow = list(metrics_allow or [])
         self.microcache_seconds = microcache_seconds
-        self.origin = f"https://{host}:{https_port}"
+        self.origin = f"https://{host}:{self.https_port}"
         self.nginx_workers = nginx_workers
         self.access_log = access_log
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"aiblogger-{db_name}-"))
+        # Another Django project (the benchmark's Wagtail peer) may run in the same stack.
+        self.app_dir = Path(app_dir)
+        self.python = str(Path(venv) / "bin" / "python")
+        self.gunicorn = str(Path(venv) / "bin" / "gunicorn")
+        self.health_path = health_path
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"aiblogger-{self.db_name}-"))
         self.tmp.chmod(0o755)  # Nginx's workers (www-data) read static files here
-        for sub in ("logs", "nginx", "static", "media", "acme", "cache"):
+        for sub in ("logs", "nginx", "static", "media", "acme", "cache", "metrics"):
             (self.tmp / sub).mkdir()
         # A database kept between runs needs its uploads kept too.
         self.media_root = Path(media_root) if media_root else self.tmp / "media"
@@ -108,27 +127,37 @@ class Stack:
         self.nginx_access_log = self.tmp / "logs" / "nginx-access.log"
         self.supervisor = None
         self.nginx = None
-        self.env = dict(
+        # host:port of an app that listens on TCP (the image test's container), else the socket.
+        self.app_address = ""
+        self.env = self._app_environment(app_env or {})
+
+    def _app_environment(self, extra):
+        """Production settings, as the systemd unit's environment file gives them."""
+        environment = dict(
             os.environ,
             DJANGO_SETTINGS_MODULE="aiblogger.settings.prod",
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS=host,
+            DJANGO_ALLOWED_HOSTS=self.host,
             DJANGO_CSRF_TRUSTED_ORIGINS=self.origin,
             SITE_URL=self.origin,
-            DATABASE_URL=f"mysql://{DB_USER}:{quote(DB_PASSWORD)}@127.0.0.1:3306/{db_name}",
-            CACHE_URL="redis://127.0.0.1:6379/0",
-            CACHE_KEY_PREFIX=db_name,
+            DATABASE_URL=(
+                f"mysql://{DB_USER}:{quote(DB_PASSWORD)}@127.0.0.1:{self.db_port}/{self.db_name}"
+            ),
+            CACHE_URL=self.cache_url,
+            CACHE_KEY_PREFIX=self.db_name,
             STATIC_ROOT=str(self.tmp / "static"),
             MEDIA_ROOT=str(self.media_root),
             SITE_INDEXABLE="false",
             PYTHONUNBUFFERED="1",
+            # gunicorn's workers share their counters here (systemd's RuntimeDirectory=).
+            PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics"),
         )
-        self.env.update(app_env or {})
+        return {**environment, **extra}
 
     # --- database and files -------------------------------------------------
     def mysql(self, sql):
         result = subprocess.run(
-            ["mysql", "-h127.0.0.1", f"-u{DB_USER}", "-N", "-B", "-e", sql],
+            ["mysql", "-h127.0.0.1", f"-P{self.db_port}", f"-u{DB_USER}", "-N", "-B", "-e", sql],
             capture_output=True,
             text=True,
             env=dict(os.environ, MYSQL_PWD=DB_PASSWORD),
@@ -148,8 +177,8 @@ class Stack:
 
     def manage(self, *args, env=None, timeout=None):
         result = subprocess.run(
-            [PYTHON, "manage.py", *args],
-            cwd=REPO,
+            [self.python, "manage.py", *args],
+            cwd=self.app_dir,
             env=dict(self.env, **(env or {})),
             capture_output=True,
             text=True,
@@ -190,6 +219,7 @@ class Stack:
             nginx_listen_address="127.0.0.1",
             nginx_listen_ipv6=False,
             nginx_app_socket=str(self.socket),
+            nginx_app_address=self.app_address,
             nginx_static_root=str(self.tmp / "static"),
             nginx_media_root=str(self.media_root),
             nginx_tls_certificate=str(self.cert),
@@ -198,6 +228,8 @@ class Stack:
             nginx_pages_root=str(REPO / "nginx" / "pages"),
             nginx_cache_path=str(self.tmp / "cache"),
             nginx_microcache_seconds=self.microcache_seconds,
+            nginx_metrics_allow=self.metrics_allow,
+            nginx_status_port=self.status_port,
         )
         (self.tmp / "aiblogger.conf").write_text(site)
         access_log = f"{self.nginx_access_log} timed" if self.access_log else "off"
@@ -213,9 +245,9 @@ class Stack:
             [
                 PYTHON, str(REPO / "scripts" / "stack_supervisor.py"),
                 str(self.socket), str(self.ready_file),
-                "--", GUNICORN, "-c", str(REPO / "gunicorn.conf.py"),
+                "--", self.gunicorn, "-c", str(REPO / "gunicorn.conf.py"),
             ],
-            cwd=REPO,
+            cwd=self.app_dir,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -289,12 +321,14 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             conn = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=10)
-            conn.sock = context.wrap_socket(
-                socket.create_connection(("127.0.0.1", self.https_port), timeout=10),
-                server_hostname=self.host,
-            )
             try:
-                conn.request("GET", "/healthz", headers={"Host": self.host})
+                # Nginx may still be starting its workers: a refused or reset
+                # handshake is a reason to wait, like any other early failure.
+                conn.sock = context.wrap_socket(
+                    socket.create_connection(("127.0.0.1", self.https_port), timeout=10),
+                    server_hostname=self.host,
+                )
+                conn.request("GET", self.health_path, headers={"Host": self.host})
                 if conn.getresponse().status == 200:
                     return
             except OSError:
@@ -302,15 +336,21 @@ class Stack:
             finally:
                 conn.close()
             time.sleep(0.2)
-        raise StackError(f"/healthz did not answer 200 within {timeout}s")
+        raise StackError(f"{self.health_path} did not answer 200 within {timeout}s")
 
-    def up(self, *, seed_articles, fresh=True):
-        """Build everything from scratch: database, static files, certificate, processes."""
+    def up(self, *, seed_articles, password, fresh=True):
+        """Database, static files, certificate, processes; fresh=False keeps the database."""
         if fresh:
             self.create_database()
+        else:
+            self.mysql(
+                f"CREATE DATABASE IF NOT EXISTS `{self.db_name}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
         self.manage("migrate", "--noinput")
         if seed_articles is not None:
-            self.manage("seed_demo", "--articles", str(seed_articles), "--password", "x")
+            # One argument: a generated password may start with "-".
+            self.manage("seed_demo", "--articles", str(seed_articles), f"--password={password}")
         self.manage("collectstatic", "--noinput")
         self.make_certificate()
         self.render_nginx()

@@ -48,32 +48,30 @@ def stop(pid, timeout=40):
     os.waitpid(pid, 0)
 
 
-def main(argv):
-    if len(argv) < 4 or argv[2] != "--":
-        sys.exit("usage: stack_supervisor.py SOCKET_PATH READY_FILE -- COMMAND...")
-    socket_path, ready_file, command = argv[0], argv[1], argv[3:]
-
+def listen(socket_path):
+    """The listening socket, owned like SocketGroup=www-data / SocketMode=0660 say."""
     if os.path.exists(socket_path):
         os.unlink(socket_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
-    # Like SocketGroup=www-data / SocketMode=0660 in systemd/aiblogger.socket.j2.
-    os.chown(
-        socket_path, -1, grp.getgrnam(os.environ.get("STACK_SOCKET_GROUP", "www-data")).gr_gid
-    )
+    group = grp.getgrnam(os.environ.get("STACK_SOCKET_GROUP", "www-data")).gr_gid
+    os.chown(socket_path, -1, group)
     os.chmod(socket_path, 0o660)
     listener.listen(1024)
+    return listener
 
-    notify_dir = tempfile.mkdtemp(prefix="stack-notify-")
-    notify_path = os.path.join(notify_dir, "notify")
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(notify_path)
-    notify.setblocking(False)
 
+def mark_ready(ready_file, pid):
+    with open(ready_file + ".tmp", "w") as f:
+        f.write(str(pid))
+    os.replace(ready_file + ".tmp", ready_file)
+
+
+def supervise(listener, notify, notify_path, ready_file, command):
+    """Run gunicorn until told to stop; return the exit status for this process."""
     handled = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
     signal.pthread_sigmask(signal.SIG_BLOCK, handled)
     child = spawn(listener, notify_path, command)
-    status = 0
     try:
         while True:
             try:
@@ -81,9 +79,7 @@ def main(argv):
             except BlockingIOError:
                 message = ""
             if "READY=1" in message:
-                with open(ready_file + ".tmp", "w") as f:
-                    f.write(str(child))
-                os.replace(ready_file + ".tmp", ready_file)
+                mark_ready(ready_file, child)
             info = signal.sigtimedwait(handled, 0.05)
             if info is None:
                 continue
@@ -94,14 +90,28 @@ def main(argv):
                 done, code = os.waitpid(child, os.WNOHANG)
                 if done:
                     print(f"stack_supervisor: gunicorn exited ({code})", file=sys.stderr)
-                    status = 1
                     child = None
-                    break
+                    return 1
             else:
-                break
+                return 0
     finally:
         if child:
             stop(child)
+
+
+def main(argv):
+    if len(argv) < 4 or argv[2] != "--":
+        sys.exit("usage: stack_supervisor.py SOCKET_PATH READY_FILE -- COMMAND...")
+    socket_path, ready_file, command = argv[0], argv[1], argv[3:]
+    listener = listen(socket_path)
+    notify_dir = tempfile.mkdtemp(prefix="stack-notify-")
+    notify_path = os.path.join(notify_dir, "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.setblocking(False)
+    try:
+        status = supervise(listener, notify, notify_path, ready_file, command)
+    finally:
         listener.close()
         notify.close()
         for path in (socket_path, notify_path):

@@ -1,0 +1,121 @@
+"""The newsroom admin in Chromium: the Markdown preview, the article list at two widths."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from .conftest import PageProblems, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def staff_context(browser, live_server, user, width, **options):
+    """A browser context logged in as `user` (the session made by Django's test client)."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return context
+
+
+def test_markdown_preview_shows_the_body_as_readers_will_see_it(browser, live_server, author):
+    context = staff_context(browser, live_server, author, 1280)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    preview = page.locator(".markdown-preview__body")
+    page.locator("#id_body").fill(
+        "## Tide tables\n\nFerries **return** on *Monday*.\n\n<script>alert(1)</script>"
+    )
+    preview.locator("h2", has_text="Tide tables").wait_for(timeout=5000)
+    assert preview.locator("strong").inner_text() == "return"
+    assert preview.locator("em").inner_text() == "Monday"
+    assert preview.locator("script").count() == 0
+    box, editor = preview.bounding_box(), page.locator("#id_body").bounding_box()
+    assert box["y"] >= editor["y"] + editor["height"] - 1, "the preview sits under the editor"
+    page.locator("#id_body").fill("Now a *second* draft.")
+    preview.locator("em", has_text="second").wait_for(timeout=5000)
+    assert page.url.endswith("/admin/articles/article/add/"), "never leaves the form"
+    screenshot(page, "admin-markdown-preview")
+    context.close()
+    assert problems.items == []  # a CSP refusal would show here as a console error
+
+
+def test_without_javascript_the_form_links_the_staff_preview(browser, live_server, author):
+    from articles.tests.factories import ArticleFactory
+
+    article = ArticleFactory(authors=[author], title="Draft about tides")
+    context = staff_context(browser, live_server, author, 1280, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    assert page.locator(".markdown-preview").is_hidden()
+    link = page.locator(".markdown-preview__fallback a")
+    assert link.get_attribute("href") == article.get_absolute_url()
+    page.goto(live_server.url + link.get_attribute("href"))
+    assert "Draft about tides" in page.locator("h1").inner_text()
+    context.close()
+
+
+CHANGELIST_COLUMNS = {
+    1280: ["title", "status_badge", "section", "byline", "published"],
+    390: ["title", "status_badge", "published"],
+}
+
+
+@pytest.fixture
+def busy_newsroom():
+    """Stories with long headlines, long section names and two bylines each."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tests.factories import UserFactory
+    from articles.tests.factories import ArticleFactory, SectionFactory
+
+    section = SectionFactory(name="Environment and climate", slug="environment")
+    writers = [
+        UserFactory(role="Author", display_name="Alexandra Featherstonehaugh"),
+        UserFactory(role="Author", display_name="Bartholomew Okonkwo-Lindqvist"),
+    ]
+    for n in range(6):
+        ArticleFactory(
+            title=f"Regional water board approves an extended flood defence plan, part {n}",
+            section=section,
+            authors=writers,
+            published=n % 2 == 0,
+            scheduled=n == 1,
+            featured=n == 0,
+        )
+    ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=3))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_article_list_columns_are_visible_and_not_clipped(
+    browser, live_server, editor, busy_newsroom, width
+):
+    context = staff_context(browser, live_server, editor, width)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto(live_server.url + "/admin/articles/article/")
+    sidebar = page.locator("#nav-sidebar")
+    assert sidebar.is_visible() == (width >= 1024), "open when wide, collapsed when narrow"
+    viewport = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport, "no sideways page"
+    for column in CHANGELIST_COLUMNS[width]:
+        header = page.locator(f"#result_list thead th.column-{column}")
+        assert header.is_visible(), f"{column} column is shown"
+        cells = page.locator(f"#result_list tbody .field-{column}")
+        for box in [header.bounding_box()] + [c.bounding_box() for c in cells.all()]:
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport + 0.5, (
+                f"{column} is clipped at {width} px: {box}"
+            )
+    # The title links to the story and is readable, not squeezed to a sliver.
+    title = page.locator("#result_list tbody .field-title").first.bounding_box()
+    assert title["width"] >= (140 if width == 390 else 220)
+    screenshot(page, "admin-article-list")
+    context.close()
+    assert problems.items == []
