@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrations-check deploy-check docker-check stack-test bench explain deploy-test clean
+.PHONY: help install run test lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-newswire explain deploy-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,8 +23,8 @@ install: $(VENV)/.installed ## Create the virtualenv and install every dependenc
 run: install ## Serve the site on SQLite with demo content at http://127.0.0.1:8000
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install ## Run the whole test suite (MariaDB when DATABASE_URL says so, else SQLite)
 	$(VENV)/bin/pytest
@@ -52,11 +52,23 @@ deploy-check: install ## `check --deploy` with production settings and a realist
 docker-check: ## Validate docker-compose.yml (no Docker engine is needed)
 	docker compose config --quiet 2>/dev/null || docker-compose config --quiet
 
+monitoring-check: install ## promtool/amtool checks, alert rule unit tests, dashboards' metric names
+	$(VENV)/bin/pytest -q tests/test_monitoring_rules.py tests/test_dashboards.py
+
 stack-test: install ## gunicorn + Nginx + MariaDB on loopback, checked over real HTTP(S)
 	bash scripts/stack-test.sh
 
+image-test: install ## Build the Dockerfile with buildah and run the image under systemd-nspawn
+	bash scripts/image-test.sh
+
 bench: install ## Load-test the real stack and write the results table
 	bash scripts/bench.sh
+
+bench-peers: install ## aiblogger beside a minimal Wagtail site on the same articles
+	bash scripts/bench.sh bench_peers.py
+
+bench-newswire: install ## Poll 500 loopback feeds once (< 60 s), then re-poll them (304s only)
+	$(PY) scripts/bench_newswire.py
 
 explain: install ## Seed 100,000 articles into MariaDB and check the list queries' plans
 	PY=$(PY) bash scripts/explain-check.sh

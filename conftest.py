@@ -47,6 +47,40 @@ def editor(db):
 
 
 @pytest.fixture
+def newsroom(db):
+    """A section, two tags, two authors, one live story by both, and unpublished ones."""
+    from accounts.tests.factories import UserFactory
+    from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
+
+    section = SectionFactory(name="Politics", slug="politics")
+    tags = [TagFactory(name="Elections", slug="elections"), TagFactory(name="Housing & Homes")]
+    lead = UserFactory(role="Author", display_name="Amara Okafor")
+    second = UserFactory(role="Author", display_name="Jonas Lindqvist")
+    story = ArticleFactory(
+        published=True,
+        title="Council <approves> budget & tram line",
+        standfirst="The vote was close.",
+        body="The council **approved** the budget.\n\n<script>alert(1)</script>",
+        section=section,
+        authors=[lead, second],
+        tags=tags,
+    )
+    draft = ArticleFactory(title="Secret draft", section=section, authors=[lead], tags=tags)
+    scheduled = ArticleFactory(
+        scheduled=True, title="Tomorrow's story", section=section, authors=[lead], tags=tags
+    )
+    return {
+        "section": section,
+        "tags": tags,
+        "lead": lead,
+        "second": second,
+        "story": story,
+        "draft": draft,
+        "scheduled": scheduled,
+    }
+
+
+@pytest.fixture
 def client_for(client):
     """Log the test client in as the given user and return it."""
 
