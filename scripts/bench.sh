@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load-test the real stack and write bench-results/latest.md: see scripts/bench_run.py.
-# Usage: [N=10000] [BENCH_SECONDS=4] [BENCH_CONCURRENCY="8 64"] scripts/bench.sh [bench_peers.py]
+# Usage: [N=10000] [BENCH_PARTS="pages classes scale"] [BENCH_SIZES="1000 100000 1000000"]
+#        [BENCH_SECONDS=4] [BENCH_CONCURRENCY="8 64"] scripts/bench.sh [bench_peers.py]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

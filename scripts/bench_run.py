@@ -10,12 +10,17 @@ each case over HTTPS on loopback, interleaved, at a few concurrencies:
   Nginx's microcache and the app's page cache, whose keys hold the full URL)
   and "warm" (the same URL again and again, as a burst of readers sends it).
 
-Then it compares gunicorn worker classes on the app-bound cases. It is a
-benchmark, not a test: nothing here passes or fails on a number.
+Then it compares gunicorn worker classes on the app-bound cases, and (part
+"scale") seeds an archive of each size in BENCH_SIZES into its own database
+aiblogger_bench_<size> and measures every public page cold at low concurrency,
+so the table shows how latency grows with the archive. It is a benchmark, not a
+test: nothing here passes or fails on a number.
 
 Environment: N (10000), BENCH_SECONDS (4), BENCH_CONCURRENCY ("8 64"),
 BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
-("pages classes"), BENCH_FORCE (0).
+("pages classes scale"), BENCH_SIZES ("1000 100000 1000000"),
+BENCH_SCALE_CONCURRENCY (1), BENCH_FORCE (0). STACK_PORT_OFFSET and
+STACK_DB_SUFFIX move ports and database names, as for the stack tests.
 """
 
 # ruff: noqa: S603, S607 (fixed command lines; wrk and mysql found on PATH)
@@ -23,13 +28,16 @@ import os
 import platform
 import re
 import secrets
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack_lib import REPO, Stack, StackError  # noqa: E402
@@ -52,6 +60,10 @@ function request()
     return wrk.format("GET", path .. sep .. "bench=" .. thread_id .. "-" .. counter)
 end
 """
+# In every demo story's lead: the most rows for search to rank.
+SCALE_SEARCH_WORD = "officials"
+# The scale table's goal: a page at the largest size is at most this much slower.
+SCALE_RATIO_GOAL = 1.3
 
 
 def env_int(name, default):
@@ -117,10 +129,24 @@ def discover(stack):
         "deep = qs[int(n * 0.9)]\n"
         "tag = ArticleTag.objects.filter(public_since__isnull=False)"
         ".select_related('tag')[0].tag\n"
+        "author = a.author_links.select_related('author')[0].author\n"
         "print(json.dumps({'article': a.get_absolute_url(), 'section': "
         "a.section.get_absolute_url(), 'tag': tag.get_absolute_url(), "
+        "'author': author.get_absolute_url(), "
         "'deep': '/?before=' + listing.encode_cursor(deep), 'count': n}))"
     )
+
+
+def last_article_sitemap(stack):
+    """The path of the sitemap index's last page of articles: the deepest one."""
+    context = ssl.create_default_context(cafile=str(stack.cert))
+    url = f"https://{stack.host}:{stack.https_port}/sitemap.xml"
+    with urllib.request.urlopen(url, context=context, timeout=300) as response:  # noqa: S310
+        index = response.read().decode()
+    locations = [urlsplit(loc) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
+    articles = [loc for loc in locations if "articles" in loc.path] or locations
+    last = articles[-1]
+    return last.path + (f"?{last.query}" if last.query else "")
 
 
 def bench_settings():
@@ -140,7 +166,11 @@ def bench_settings():
         "rounds": env_int("BENCH_ROUNDS", 2),
         "concurrencies": [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()],
         "worker_classes": os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split(),
-        "parts": os.environ.get("BENCH_PARTS", "pages classes").split(),
+        "parts": os.environ.get("BENCH_PARTS", "pages classes scale").split(),
+        "sizes": sorted(
+            int(size) for size in os.environ.get("BENCH_SIZES", "1000 100000 1000000").split()
+        ),
+        "scale_concurrency": env_int("BENCH_SCALE_CONCURRENCY", 1),
         "load": load,
     }
 
@@ -197,20 +227,22 @@ def bench_worker_classes(bench, stack, app_cases, config):
     return classes
 
 
-def main():
-    config = bench_settings()
-    stack = Stack(
-        db_name="aiblogger_bench",
+def make_stack(db_name):
+    offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
+    return Stack(
+        db_name=db_name,
         host="localhost",  # wrk takes SNI from the URL, and localhost resolves without /etc/hosts
-        http_port=18081,
-        https_port=18444,
+        http_port=18081 + offset,
+        https_port=18444 + offset,
         app_env={"BENCH_ENDPOINTS": "true", "GUNICORN_ACCESS_LOG": ""},
         access_log=False,
         media_root=REPO / "var" / "bench-media",
     )
-    cold_script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    cold_script.write_text(COLD_SCRIPT)
-    started = time.monotonic()
+
+
+def bench_main_stack(config, cold_script):
+    """The pages and classes parts, on N articles in aiblogger_bench."""
+    stack = make_stack("aiblogger_bench")
     try:
         print(f"bench: migrating and seeding {config['n']:,} articles (kept between runs)")
         stack.up(seed_articles=config["n"], password=secrets.token_urlsafe(9), fresh=False)
@@ -221,17 +253,85 @@ def main():
             ("home cold", "/", True),
             ("article cold", urls["article"], True),
         ]
-        bench = Bench(stack, config["seconds"], str(cold_script))
+        bench = Bench(stack, config["seconds"], cold_script)
         for _, path, _ in cases:  # prime every page once, so "warm" means warm
             bench.run(path, 1)
         results = bench_pages(bench, cases, config)
         classes = bench_worker_classes(bench, stack, app_cases, config)
+    finally:
+        stack.down()
+    return results, classes, urls
+
+
+def scale_cases(stack, urls):
+    return [
+        ("home", "/"),
+        ("section", urls["section"]),
+        ("tag", urls["tag"]),
+        ("author", urls["author"]),
+        ("article", urls["article"]),
+        (f"search ?q={SCALE_SEARCH_WORD}", f"/search/?q={SCALE_SEARCH_WORD}"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap, last page of articles", last_article_sitemap(stack)),
+        ("feed (RSS)", "/feeds/latest.rss"),
+        ("feed (Atom)", "/feeds/latest.atom"),
+        ("older stories (keyset, 90% deep)", urls["deep"]),
+    ]
+
+
+def bench_scale(config, cold_script):
+    """Every public page cold, at low concurrency, on an archive of each size.
+
+    Each size has its own database, kept between runs (seed_demo adds only what
+    is missing), so a second run does not seed again.
+    """
+    scale = {}
+    concurrency = config["scale_concurrency"]
+    for size in config["sizes"]:
+        stack = make_stack(f"aiblogger_bench_{size}")
+        try:
+            print(f"bench scale: migrating and seeding {size:,} articles (kept between runs)")
+            seeded = time.monotonic()
+            stack.up(seed_articles=size, password=secrets.token_urlsafe(9), fresh=False)
+            seconds = time.monotonic() - seeded
+            urls = discover(stack)
+            cases = scale_cases(stack, urls)
+            prime = Bench(stack, 1, cold_script)
+            for _, path in cases:  # every worker has loaded every page's code once
+                prime.run(path, 2, cold=True)
+            bench = Bench(stack, config["seconds"], cold_script)
+            runs = {}
+            for round_number in range(config["rounds"]):
+                for name, path in cases:
+                    print(f"  {size:,}, round {round_number + 1}: {name} cold", flush=True)
+                    runs.setdefault(name, []).append(bench.run(path, concurrency, cold=True))
+        finally:
+            stack.down()
+        scale[size] = {
+            "published": urls["count"],
+            "up_seconds": seconds,
+            "paths": dict(cases),
+            "rows": {name: merge(case_runs) for name, case_runs in runs.items()},
+        }
+    return scale
+
+
+def main():
+    config = bench_settings()
+    cold_script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    cold_script.write_text(COLD_SCRIPT)
+    started = time.monotonic()
+    results, classes, urls, scale = {}, {}, None, {}
+    try:
+        if {"pages", "classes"} & set(config["parts"]):
+            results, classes, urls = bench_main_stack(config, str(cold_script))
+        if "scale" in config["parts"]:
+            scale = bench_scale(config, str(cold_script))
     except StackError as exc:
         sys.exit(f"bench: {exc}")
     finally:
-        stack.down()
         cold_script.unlink(missing_ok=True)
-    write_report(render_report(results, classes, urls, config, started))
+    write_report(render_report(results, classes, urls, scale, config, started))
 
 
 def write_report(report):
@@ -263,12 +363,17 @@ def fmt(value, digits=0):
 
 def report_header(urls, config):
     workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
+    articles = (
+        f"{urls['count']:,} published articles (N={config['n']:,}); "
+        if urls
+        else f"archives of {', '.join(f'{size:,}' for size in config['sizes'])} articles; "
+    )
     return [
         "# aiblogger benchmark",
         "",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} cores, load average {config['load']:.2f} before the run; "
-        f"{urls['count']:,} published articles (N={config['n']:,}); MariaDB, Redis cache; "
+        f"{articles}MariaDB, Redis cache; "
         f"gunicorn {os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')} x {workers} behind "
         "Nginx over HTTPS (HTTP/1.1 keep-alive), "
         f"wrk -t2 on the same machine; {config['seconds']} s per case, median of "
@@ -320,12 +425,54 @@ def report_classes(classes, config):
     return [*lines, ""]
 
 
-def render_report(results, classes, urls, config, started):
+def report_scale(scale, config):
+    sizes = sorted(scale)
+    smallest, largest = sizes[0], sizes[-1]
+    lines = [
+        f"## Scale: cold pages by archive size (c={config['scale_concurrency']}, "
+        f"median of {config['rounds']} rounds)",
+        "",
+        "Each size is its own database, seeded by `seed_demo --articles <size>`; "
+        + "; ".join(
+            f"{size:,}: {scale[size]['published']:,} published, stack up in "
+            f"{scale[size]['up_seconds']:.0f} s"
+            for size in sizes
+        )
+        + " (seeding included when the database was new).",
+        "",
+        "| page | "
+        + " | ".join(f"p50 / p99 ms at {size:,}" for size in sizes)
+        + f" | p50 {largest:,} / {smallest:,} | errors |",
+        "|---|" + "---:|" * (len(sizes) + 2),
+    ]
+    for name in scale[smallest]["rows"]:
+        rows = [scale[size]["rows"].get(name) for size in sizes]
+        cells = [f"{fmt(row['p50'], 1)} / {fmt(row['p99'], 1)}" if row else "n/a" for row in rows]
+        first, last = rows[0], rows[-1]
+        ratio = last["p50"] / first["p50"] if last and first and first["p50"] else None
+        flag = "" if ratio is None or ratio <= SCALE_RATIO_GOAL else " (over goal)"
+        errors = sum(row["errors"] for row in rows if row)
+        lines.append(f"| {name} | {' | '.join(cells)} | {fmt(ratio, 2)}{flag} | {errors} |")
+    deep = scale[largest]["paths"]
+    lines += [
+        "",
+        f"Goal: p50 at the largest size at most {SCALE_RATIO_GOAL}× the smallest's. Paths at "
+        f"{largest:,}: "
+        + ", ".join(f"{name} `{path}`" for name, path in deep.items() if name != "home")
+        + ".",
+        "",
+    ]
+    return lines
+
+
+def render_report(results, classes, urls, scale, config, started):
     lines = report_header(urls, config)
     for concurrency in config["concurrencies"] if results else []:
         lines += report_pages(results, concurrency)
     if classes:
         lines += report_classes(classes, config)
+    if scale:
+        lines += report_scale(scale, config)
     lines.append(
         f"Whole run: {time.monotonic() - started:.0f} s; load average at the end "
         f"{os.getloadavg()[0]:.2f} (the benchmark's own processes included)."
