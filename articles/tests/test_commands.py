@@ -3,9 +3,23 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
+from articles.management.commands import seed_demo
+from articles.management.commands.seed_demo import (
+    BODIES,
+    DAYS,
+    LEAD,
+    OBJECTS,
+    SUBJECTS,
+    VERBS,
+    DemoBodies,
+)
+from articles.markdown import render_markdown
 from articles.models import Article, Checkpoint, Section
 from articles.pagecache import public_cache_generation
 from articles.tests.factories import ArticleFactory
@@ -100,3 +114,75 @@ def test_seed_demo_password_option_changes_the_kept_password(settings, tmp_path)
     later = logins(run("seed_demo", "--articles", "0", "--images", "0"))
     assert {row[-1] for row in later} == {"a-new-passphrase-7"}
     assert User.objects.get(username="author").check_password("a-new-passphrase-7")
+
+
+def row_values(article):
+    """Everything saved about an article that a save may derive, links included."""
+    values = model_to_dict(article, exclude=["updated_at", "tags", "authors"])
+    values["slug"] = article.slug
+    values["body_html"] = article.body_html
+    values["first_published_at"] = article.first_published_at
+    values["featured_image_width"] = article.featured_image_width
+    values["tags"] = sorted(article.tag_links.values_list("tag_id", "public_since"))
+    values["bylines"] = list(
+        article.author_links.values_list("author_id", "position", "public_since")
+    )
+    return values
+
+
+def test_seed_demo_rows_are_what_a_normal_save_writes():
+    before = public_cache_generation()
+    run("seed_demo", "--articles", "60", "--images", "0", "--password", "demo-passphrase-1")
+    assert public_cache_generation() != before
+    articles = list(Article.objects.order_by("id"))
+    assert len(articles) == 60
+    for article in articles:
+        assert article.body_html == render_markdown(article.body), article.slug
+        assert article.slug.startswith(slugify(article.title) + "-")
+        for link in [*article.tag_links.all(), *article.author_links.all()]:
+            assert link.public_since == article.public_since, article.slug
+    for article in articles[::7]:
+        seeded = row_values(article)
+        article.save()
+        article.refresh_from_db()
+        assert row_values(article) == seeded
+
+
+@pytest.mark.parametrize("index", range(len(BODIES)))
+def test_demo_bodies_render_as_render_markdown_does(index):
+    bodies = DemoBodies()
+    # Every subject, including the apostrophe that smart quotes turn into ’.
+    for subject, verb, obj in zip(SUBJECTS, VERBS * 2, OBJECTS, strict=False):
+        lead = {"title": f"{subject} {verb} {obj}", "day": DAYS[index], "count": "12,000"}
+        body, html = bodies.render(index, lead)
+        assert body == BODIES[index].format(lead=LEAD.format(**lead))
+        assert html == render_markdown(body)
+    assert "Teachers’ union" in bodies.render(index, {**lead, "title": "Teachers' union"})[1]
+
+
+def test_demo_bodies_stop_when_the_fast_path_would_differ(monkeypatch):
+    # A heading id is made from the words: the marks would end up in it.
+    monkeypatch.setattr(seed_demo, "LEAD", "## {title} on {day}, {count}")
+    with pytest.raises(CommandError, match="fast Markdown path"):
+        DemoBodies().render(0, {"title": "A *bold* claim", "day": "Monday", "count": "1"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_builds_the_fulltext_index_again_after_a_big_load(monkeypatch):
+    if connection.vendor != "mysql":
+        pytest.skip("FULLTEXT exists on MySQL/MariaDB only")
+    monkeypatch.setattr(seed_demo, "FULLTEXT_REBUILD_MIN_ROWS", 0)
+    query = (
+        "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) "
+        "FROM information_schema.statistics WHERE table_schema = DATABASE() "
+        "AND table_name = 'articles_article' AND index_type = 'FULLTEXT' GROUP BY index_name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        indexes = cursor.fetchall()
+    assert indexes
+    run("seed_demo", "--articles", "30", "--images", "0", "--password", "demo-passphrase-1")
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        assert cursor.fetchall() == indexes
+    assert Article.objects.count() == 30
