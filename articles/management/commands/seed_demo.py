@@ -112,6 +112,8 @@ ROWS_PER_INSERT = 2000
 # Loading more rows than the table holds goes faster without its FULLTEXT index,
 # built again once at the end (MySQL's manual advises the same for big loads).
 FULLTEXT_REBUILD_MIN_ROWS = 50_000
+# One body in this many is rendered in full and compared with the fast path's.
+CHECK_EVERY = 1000
 
 
 class Spec(NamedTuple):
@@ -127,10 +129,6 @@ class Spec(NamedTuple):
     published_at: datetime | None
     first_published_at: datetime | None
     featured: bool
-
-
-# One body in this many is rendered in full and compared with the fast path's.
-CHECK_EVERY = 1000
 
 
 class Command(BaseCommand):
