@@ -5,7 +5,6 @@ import io
 import os
 import random
 import secrets
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html import escape
 from typing import NamedTuple
@@ -109,9 +108,6 @@ DEMO_PICTURE_SIZE = (1600, 900)
 # Articles per transaction, and per INSERT statement (a few MB, under max_allowed_packet).
 BATCH = 10_000
 ROWS_PER_INSERT = 2000
-# Loading more rows than the table holds goes faster without its FULLTEXT index,
-# built again once at the end (MySQL's manual advises the same for big loads).
-FULLTEXT_REBUILD_MIN_ROWS = 50_000
 # One body in this many is rendered in full and compared with the fast path's.
 CHECK_EVERY = 1000
 
@@ -254,24 +250,22 @@ class Command(BaseCommand):
             disable=total < BATCH or self.verbosity == 0,
             file=self.stderr._out,
         )
-        rebuild = total - present > max(present, FULLTEXT_REBUILD_MIN_ROWS)
-        with _fulltext_dropped(rebuild):
-            for start in range(0, total, BATCH):
-                specs = [
-                    self._spec(i, now, spacing, sections, bodies)
-                    for i in range(start, min(total, start + BATCH))
-                ]
-                if present:
-                    existing = _ids_by_slug([spec.slug for spec in specs])
-                    specs = [spec for spec in specs if spec.slug not in existing]
-                with transaction.atomic():
-                    articles.insert([articles.row(spec) for spec in specs])
-                    ids = _ids_by_slug([spec.slug for spec in specs])
-                    tag_rows, author_rows = self._links(specs, ids, tags, writers)
-                    tag_links.insert([tag_links.row(row) for row in tag_rows])
-                    author_links.insert([author_links.row(row) for row in author_rows])
-                created += len(specs)
-                progress.update(min(BATCH, total - start))
+        for start in range(0, total, BATCH):
+            specs = [
+                self._spec(i, now, spacing, sections, bodies)
+                for i in range(start, min(total, start + BATCH))
+            ]
+            if present:
+                existing = _ids_by_slug([spec.slug for spec in specs])
+                specs = [spec for spec in specs if spec.slug not in existing]
+            with transaction.atomic():
+                articles.insert([articles.row(spec) for spec in specs])
+                ids = _ids_by_slug([spec.slug for spec in specs])
+                tag_rows, author_rows = self._links(specs, ids, tags, writers)
+                tag_links.insert([tag_links.row(row) for row in tag_rows])
+                author_links.insert([author_links.row(row) for row in author_rows])
+            created += len(specs)
+            progress.update(min(BATCH, total - start))
         progress.close()
         return created
 
@@ -434,30 +428,6 @@ def _ids_by_slug(slugs):
 @functools.cache
 def _slug(title):
     return slugify(title)
-
-
-@contextmanager
-def _fulltext_dropped(rebuild):
-    """Drop the article table's FULLTEXT indexes for a big load; create them again after."""
-    if not rebuild or connection.vendor != "mysql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) "
-            "FROM information_schema.statistics WHERE table_schema = DATABASE() "
-            "AND table_name = 'articles_article' AND index_type = 'FULLTEXT' "
-            "GROUP BY index_name"
-        )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX `{name}` ON articles_article")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, columns in indexes:
-                cursor.execute(f"CREATE FULLTEXT INDEX `{name}` ON articles_article ({columns})")
 
 
 def _demo_picture(rng, size=DEMO_PICTURE_SIZE):
