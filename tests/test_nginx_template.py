@@ -1,4 +1,4 @@
-"""The shared Nginx template: its upstreams, the gzip stage before the microcache, Ansible's values."""
+"""The shared Nginx template: upstreams, the gzip stage before the microcache, Ansible."""
 
 import sys
 from pathlib import Path
