@@ -203,3 +203,42 @@ def test_changing_a_byline_name_retires_the_cached_pages(django_capture_on_commi
         author.display_name = "A. New Name"
         author.save()
     assert public_cache_generation() != before
+
+
+def test_a_cached_page_is_served_before_sessions_and_authentication(client, monkeypatch):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    article = ArticleFactory(published=True, title="Served early")
+    client.get(article.get_absolute_url())
+    calls = []
+    original = SessionMiddleware.process_request
+    monkeypatch.setattr(
+        SessionMiddleware,
+        "process_request",
+        lambda self, request: calls.append(request.path) or original(self, request),
+    )
+    response = client.get(article.get_absolute_url())
+    assert "Served early" in response.text
+    assert calls == [], "a hit is answered before the session middleware"
+    assert client.get("/no-such-page/").status_code == 404
+    assert calls == ["/no-such-page/"], "other URLs go through the whole stack"
+
+
+def test_a_cached_page_keeps_the_headers_of_a_rendered_one(client):
+    article = ArticleFactory(published=True)
+    first = client.get(article.get_absolute_url())
+    second = client.get(article.get_absolute_url())
+    for name in ("X-Frame-Options", "Cache-Control", "Vary", "ETag", "Last-Modified"):
+        assert second[name] == first[name], name
+    assert "Cookie" in second["Vary"]
+    assert int(second["Content-Length"]) == len(second.content)
+    assert "Content-Security-Policy" in second
+
+
+def test_a_page_stored_under_an_older_generation_is_not_served(client, on_commit):
+    article = ArticleFactory(published=True, title="Old headline")
+    url = article.get_absolute_url()
+    client.get(url)
+    Article.objects.filter(pk=article.pk).update(title="New headline")
+    invalidate_public_pages()  # as the change's transaction would, without its signals
+    assert "New headline" in client.get(url).text
