@@ -5,6 +5,7 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -26,6 +27,28 @@ def nav_sections():
 
 
 register.filter("absolute", absolute_url)
+
+# The reader URL of each public model, by its slug (the models' get_absolute_url).
+_PAGE_URL_NAMES = {
+    "articles.article": "articles:detail",
+    "articles.section": "articles:section",
+    "articles.tag": "articles:tag",
+    "accounts.user": "articles:author",
+}
+_SLUG_MARK = "slug-mark"
+_url_prefixes = {}
+
+
+@register.filter
+def page_url(obj):
+    """obj.get_absolute_url() from a prefix reversed once: a list page shows a hundred links."""
+    label = obj._meta.label_lower
+    key = (label, get_urlconf(), get_script_prefix(), settings.ROOT_URLCONF)
+    parts = _url_prefixes.get(key)
+    if parts is None:
+        parts = reverse(_PAGE_URL_NAMES[label], kwargs={"slug": _SLUG_MARK}).split(_SLUG_MARK)
+        _url_prefixes[key] = parts
+    return f"{parts[0]}{obj.slug}{parts[1]}"
 
 
 @register.simple_tag(takes_context=True)
