@@ -48,6 +48,7 @@ import base64
 import hashlib
 import math
 import os
+import secrets
 import time
 from functools import wraps
 
@@ -201,6 +202,76 @@ def navigation_sections():
     return sections
 
 
+CARD_TEMPLATE = "includes/article_card.html"
+
+
+class CardFragments:
+    """Article cards of one page, rendered once per generation and fetched in one get_many.
+
+    While a page renders, the article_card tag asks add() for a marker; fill()
+    then swaps every marker for the card's HTML, from the cache or rendered
+    now. Each stored card carries the generation its request read before it
+    read the article, like the pages, so an edit or takedown retires it with
+    them. Cards show nothing of the reader, so members share them too.
+    """
+
+    def __init__(self, generation, next_publication):
+        self.generation, self.next_publication = generation, next_publication
+        self.mark = secrets.token_hex(8)  # unguessable, so no article text can forge one
+        self.wanted = []
+
+    def add(self, article, options):
+        self.wanted.append((article, options))
+        return f"<!--card-{self.mark}-{len(self.wanted) - 1}-->"
+
+    @staticmethod
+    def _key(article, options):
+        flags = ":".join(f"{name}={value}" for name, value in sorted(options.items()))
+        return f"card:{article.pk}:{flags}"
+
+    def fill(self, content):
+        if not self.wanted:
+            return content
+        from django.template.loader import get_template
+
+        from .listing import with_cards
+
+        keys = [self._key(article, options) for article, options in self.wanted]
+        found = cache.get_many(set(keys))
+        html, missing = {}, {}
+        for key, (article, options) in zip(keys, self.wanted, strict=True):
+            stored = found.get(key)
+            if stored is not None and stored[0] == self.generation:
+                html[key] = stored[1]
+            elif key not in missing:
+                missing[key] = (article, options)
+        if missing:
+            # One prefetch for the bylines of every card rendered now; compact cards show none.
+            bylined = [article for article, options in missing.values() if not options["compact"]]
+            with_cards(bylined, tags=False)
+            template = get_template(CARD_TEMPLATE)
+            for key, (article, options) in missing.items():
+                html[key] = template.render({"article": article, **options})
+            timeout = _seconds_left(self.next_publication, settings.PUBLIC_CACHE_SECONDS)
+            if timeout > 0:
+                cache.set_many(
+                    {key: (self.generation, html[key]) for key in missing}, timeout=timeout
+                )
+        pieces = content.split(f"<!--card-{self.mark}-")
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            index, _, rest = piece.partition("-->")
+            out += [html[keys[int(index)]], rest]
+        return "".join(out)
+
+
+def card_fragments(request):
+    """Start collecting a page's cards; call it before the view reads any article."""
+    record = getattr(request, "public_generation", None) or _generation_record()
+    request.article_cards = CardFragments(*record)
+    return request.article_cards
+
+
 def _cacheable_request(request):
     return (
         request.method in ("GET", "HEAD")
@@ -324,6 +395,7 @@ class PublicPageCacheMiddleware:
         key = _page_key(request)
         found = cache.get_many([GENERATION_KEY, key])
         generation, next_publication = _generation_record(found.get(GENERATION_KEY))
+        request.public_generation = (generation, next_publication)
         stored = found.get(key)
         if stored is not None and stored[0] == generation:
             metrics.page_cache_hit()

@@ -242,3 +242,77 @@ def test_a_page_stored_under_an_older_generation_is_not_served(client, on_commit
     Article.objects.filter(pk=article.pk).update(title="New headline")
     invalidate_public_pages()  # as the change's transaction would, without its signals
     assert "New headline" in client.get(url).text
+
+
+# --- The card cache ------------------------------------------------------------
+
+
+def test_cards_rendered_once_serve_other_pages_until_the_next_change(client):
+    """Cards are shared by pages of one generation: a change no signal saw stays unseen..."""
+    article = ArticleFactory(published=True, title="First headline")
+    assert "First headline" in client.get("/").text
+    Article.objects.filter(pk=article.pk).update(title="Second headline")
+    assert "First headline" in client.get("/?page-not-cached-yet=1").text
+    invalidate_public_pages()  # ...until the generation moves on, as every real change does
+    assert "Second headline" in client.get("/?page-not-cached-yet=2").text
+
+
+def test_an_edited_headline_reaches_every_page_showing_its_card_at_once(client, on_commit):
+    article = ArticleFactory(published=True, title="Council delays tram")
+    other = ArticleFactory(published=True, section=article.section)
+    for url in ("/", article.section.get_absolute_url(), other.get_absolute_url()):
+        assert "Council delays tram" in client.get(url).text, url
+
+    def edit():
+        article.title = "Council approves tram"
+        article.save()
+
+    on_commit(edit)
+    for url in ("/", article.section.get_absolute_url(), other.get_absolute_url()):
+        page = client.get(url).text
+        assert "Council approves tram" in page, url
+        assert "Council delays tram" not in page, url
+
+
+def test_a_renamed_author_is_renamed_on_every_card_at_once(client, on_commit):
+    author = UserFactory(role="Author", display_name="Ana Old")
+    ArticleFactory(published=True, authors=[author])
+    assert "Ana Old" in client.get("/").text
+
+    def rename():
+        author.display_name = "Ana New"
+        author.save()
+
+    on_commit(rename)
+    page = client.get("/?after-rename=1").text
+    assert "Ana New" in page
+    assert "Ana Old" not in page
+
+
+def test_members_and_readers_get_the_same_cards_and_no_markers(client, client_for, author):
+    ArticleFactory(published=True, title="Shared card", authors=[author])
+    anonymous = client.get("/").text
+    member = client_for(author).get("/").text
+    for page in (anonymous, member):
+        assert "Shared card" in page
+        assert "<!--card-" not in page
+    card = re.search(r'<article class="card.*?</article>', anonymous, re.S)[0]
+    assert card in member
+
+
+def test_a_page_reads_all_its_cards_in_one_cache_call(client, monkeypatch):
+    from django.core.cache import cache
+
+    for _ in range(6):
+        ArticleFactory(published=True)
+    client.get("/")
+    calls = []
+    original = cache.get_many
+    monkeypatch.setattr(
+        cache, "get_many", lambda keys, **kw: calls.append(keys) or original(keys, **kw)
+    )
+    client.get("/?another-page=1")
+    card_calls = [
+        keys for keys in calls if any(":card:" in k or k.startswith("card:") for k in keys)
+    ]
+    assert len(card_calls) == 1
