@@ -228,7 +228,16 @@ def test_a_cached_page_keeps_the_headers_of_a_rendered_one(client):
     article = ArticleFactory(published=True)
     first = client.get(article.get_absolute_url())
     second = client.get(article.get_absolute_url())
-    for name in ("X-Frame-Options", "Cache-Control", "Vary", "ETag", "Last-Modified"):
+    for name in (
+        "X-Frame-Options",
+        "Cache-Control",
+        "Vary",
+        "ETag",
+        "Last-Modified",
+        "X-Content-Type-Options",  # SecurityMiddleware's, which wraps the page cache
+        "Cross-Origin-Opener-Policy",
+        "Referrer-Policy",
+    ):
         assert second[name] == first[name], name
     assert "Cookie" in second["Vary"]
     assert int(second["Content-Length"]) == len(second.content)
