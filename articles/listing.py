@@ -12,8 +12,17 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    FloatField,
+    OuterRef,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from . import hooks
 from .models import Article, ArticleAuthor, ArticleQuerySet, ArticleTag
@@ -23,6 +32,13 @@ PAGE_SIZE = 20
 # so building them costs the same however large the archive grows.
 SECTION_BLOCK_WINDOW = 300
 SEARCH_MAX_TERMS = 12
+# Search ranks at most this many matches by relevance (the search view shows ten pages)...
+SEARCH_CANDIDATES = 200
+# ...and looks for matches among this many of the newest stories, so a fresh story
+# is found even where thousands of older ones match as well.
+SEARCH_RECENT_WINDOW = 1000
+# A story this many days old gets half of a brand-new story's freshness bonus.
+SEARCH_FRESH_DAYS = 7
 
 _CURSOR_RE = re.compile(r"(\d{1,16})-(\d{1,18})")
 
@@ -211,33 +227,105 @@ def search_terms(query):
     return re.findall(r"\w+", query)[:SEARCH_MAX_TERMS]
 
 
-def search_queryset(terms):
-    """Public articles matching every word (SQLite) or ranked by FULLTEXT (MySQL).
+def _relevance(terms):
+    # Natural language mode has no operators, so no user input can be a syntax error.
+    return RawSQL(
+        "MATCH (articles_article.title, articles_article.standfirst, "
+        "articles_article.body) AGAINST (%s IN NATURAL LANGUAGE MODE)",
+        [" ".join(terms)],
+    )
 
-    MySQL and MariaDB rank by the FULLTEXT index (migration 0003); natural
-    language mode has no operators, so no user input can be a syntax error.
+
+def search_queryset(terms):
+    """(id, published_at, relevance) of the public articles matching best, at most
+    SEARCH_CANDIDATES of them, read from the FULLTEXT index (migration 0003) on
+    MySQL and MariaDB; on SQLite, the newest articles containing every word.
     """
-    queryset = Article.objects.published().select_related("section")
+    queryset = Article.objects.published()
     if connection.vendor == "mysql":
-        relevance = RawSQL(
-            "MATCH (articles_article.title, articles_article.standfirst, "
-            "articles_article.body) AGAINST (%s IN NATURAL LANGUAGE MODE)",
-            [" ".join(terms)],
-        )
         return (
-            queryset.alias(relevance=relevance)
-            .filter(relevance__gt=0)
-            .order_by("-relevance", "-published_at", "-id")
+            queryset.annotate(score=_relevance(terms))
+            .filter(score__gt=0)
+            .order_by("-score")
+            .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
         )
     for term in terms:
         queryset = queryset.filter(
             Q(title__icontains=term) | Q(standfirst__icontains=term) | Q(body__icontains=term)
         )
-    return queryset.newest_first()
+    return (
+        queryset.annotate(score=Value(1.0, output_field=FloatField()))
+        .newest_first()
+        .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
+    )
+
+
+def _recent_matches(terms):
+    """(id, published_at, relevance) of the newest public articles, matching or not."""
+    return (
+        Article.objects.published()
+        .annotate(score=_relevance(terms))
+        .newest_first()
+        .values_list("pk", "published_at", "score")[:SEARCH_RECENT_WINDOW]
+    )
+
+
+def freshness(published_at, now):
+    """How much a story's age multiplies its relevance: 2 when new, towards 1 when old."""
+    age_days = max(0.0, (now - published_at).total_seconds() / 86400)
+    return 1 + 1 / (1 + age_days / SEARCH_FRESH_DAYS)
+
+
+def search_ranking(terms):
+    """Ids of the matching public articles, best first, at most SEARCH_CANDIDATES.
+
+    Relevance is blended with freshness, as news readers expect: a new story
+    beats an old one of similar relevance. Candidates are the best matches by
+    relevance and the matches among the newest SEARCH_RECENT_WINDOW stories,
+    both read as (id, published_at, relevance) only, so the cost stays bounded
+    however many articles match; one query asks for both.
+    """
+    candidates = search_queryset(terms)
+    if connection.vendor == "mysql":
+        candidates = candidates.union(_recent_matches(terms), all=True)
+    now = timezone.now()
+    scores = {
+        pk: score * freshness(published_at, now)
+        for pk, published_at, score in candidates
+        if score > 0
+    }
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], -pk))
+    return ranked[:SEARCH_CANDIDATES]
+
+
+class _SearchHits:
+    """Ranked article ids, computed once when the first page is sliced out."""
+
+    def __init__(self, terms):
+        self.terms = terms
+
+    @cached_property
+    def ids(self):
+        return search_ranking(self.terms) if self.terms else []
+
+    def __getitem__(self, window):
+        return self.ids[window]
+
+
+def _load_search_page(ids):
+    """The page's articles in ranked order, without the bodies a card never shows."""
+    if not ids:
+        return []
+    found = (
+        Article.objects.published()
+        .filter(pk__in=ids)
+        .defer("body", "body_html")
+        .select_related("section")
+    )
+    by_id = {article.pk: article for article in found}
+    return with_cards([by_id[pk] for pk in ids if pk in by_id], tags=False)
 
 
 def search(query):
     """Search results for a reader's query, best first: numbered pages, no positions."""
-    terms = search_terms(query)
-    rows = search_queryset(terms) if terms else Article.objects.none()
-    return Stream(rows, load=lambda page: with_cards(page, tags=False), keyset=None)
+    return Stream(_SearchHits(search_terms(query)), load=_load_search_page, keyset=None)
