@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, sitemap, x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -176,26 +176,32 @@ class SectionSitemap(PublicSitemap):
         return Section.objects.order_by("pk")
 
 
-def _has_public_story(links, field):
-    # The link tables' public_since is the copy of published() that tag and author
-    # pages page through, so this lists exactly the pages that show a story, and
-    # costs one index probe per tag or author instead of a pass over the archive.
-    return Exists(links.published().filter(**{field: OuterRef("pk")}))
+def _with_public_story(queryset, links, field):
+    """The rows of queryset (tags or people) with at least one public story.
+
+    The link tables' public_since is the copy of published() that tag and author
+    pages page through, so this lists exactly the pages that show a story. A
+    scalar subquery rather than EXISTS: MariaDB may turn EXISTS into a semi-join
+    that reads every link row (1.2 million at a million articles), where this
+    stays one short index probe per tag or person.
+    """
+    probe = links.published().filter(**{field: OuterRef("pk")}).order_by().values("pk")[:1]
+    return queryset.alias(public_story=Subquery(probe)).filter(public_story__isnull=False)
 
 
 class TagSitemap(PublicSitemap):
     """Tags with at least one public story: an empty tag page is not worth a crawl."""
 
     def items(self):
-        return Tag.objects.filter(_has_public_story(ArticleTag.objects, "tag")).order_by("pk")
+        return _with_public_story(Tag.objects, ArticleTag.objects, "tag").order_by("pk")
 
 
 class AuthorSitemap(PublicSitemap):
     """Authors with at least one public story."""
 
     def items(self):
-        has_story = _has_public_story(ArticleAuthor.objects, "author")
-        return User.objects.filter(has_story).only("slug").order_by("pk")
+        people = User.objects.only("slug")
+        return _with_public_story(people, ArticleAuthor.objects, "author").order_by("pk")
 
 
 SITEMAPS = {
