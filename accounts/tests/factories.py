@@ -3,6 +3,18 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 
+# Every factory user signs in with this password.
+PASSWORD = "correct-horse-battery"  # noqa: S105
+
+# A valid sign-up form, as a new reader fills it in.
+SIGNUP = {
+    "username": "newwriter",
+    "display_name": "New Writer",
+    "email": "new@example.com",
+    "password1": "a-long-enough-passphrase",
+    "password2": "a-long-enough-passphrase",
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     """A reader account; pass role="Contributor"/"Author"/"Editor" for newsroom staff."""
@@ -15,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.Faker("name")
     bio = factory.Faker("sentence")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):

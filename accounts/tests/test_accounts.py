@@ -7,18 +7,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import SIGNUP, UserFactory
 from aiblogger.mail import wait_for_mail
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "username": "newwriter",
-    "display_name": "New Writer",
-    "email": "new@example.com",
-    "password1": "a-long-enough-passphrase",
-    "password2": "a-long-enough-passphrase",
-}
 
 
 def test_signup_creates_an_account_without_newsroom_access(client):

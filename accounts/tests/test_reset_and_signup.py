@@ -8,18 +8,10 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import SIGNUP, UserFactory
 from aiblogger.mail import wait_for_mail
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "username": "newwriter",
-    "display_name": "New Writer",
-    "email": "new@example.com",
-    "password1": "a-long-enough-passphrase",
-    "password2": "a-long-enough-passphrase",
-}
 
 
 @pytest.fixture

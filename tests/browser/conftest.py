@@ -137,6 +137,17 @@ def newsroom_site(live_server):
     return {"url": live_server.url, "stories": stories, "section": science, "tag": space}
 
 
+def admin_sign_in(page, base_url, user, next_path):
+    """Sign in through the admin's own login form as a factory user; land on next_path."""
+    from accounts.tests.factories import PASSWORD
+
+    page.goto(f"{base_url}/admin/login/?next={next_path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+
+
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]

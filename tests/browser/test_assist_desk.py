@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.conftest import PageProblems
+from tests.browser.conftest import PageProblems, admin_sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -94,11 +94,7 @@ def test_an_editor_drafts_from_an_event_and_publishes(browser, live_server):
     page = browser.new_page()
     problems = PageProblems(page)
     problems.expected_status[f"{live_server.url}/favicon.ico"] = 404
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/newswire/cluster/")
-    page.fill("#id_username", editor.username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/newswire/cluster/")
+    admin_sign_in(page, live_server.url, editor, "/admin/newswire/cluster/")
     assert page.get_by_text("Wire, Daily, Headliner").is_visible()
 
     page.check(f"input[name=_selected_action][value='{cluster.pk}']")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import PageProblems
+from tests.browser.conftest import PageProblems, admin_sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,11 +32,7 @@ def test_an_editor_makes_a_draft_from_the_desk_and_publishes_it(browser, live_se
     problems = PageProblems(page)
     # Django's admin pages link no icon, so Chromium asks for /favicon.ico.
     problems.expected_status[f"{live_server.url}/favicon.ico"] = 404
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/newswire/item/")
-    page.fill("#id_username", editor.username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/newswire/item/")
+    admin_sign_in(page, live_server.url, editor, "/admin/newswire/item/")
     assert page.get_by_text("Volcano erupts in Iceland").is_visible()
 
     page.check(f"input[name=_selected_action][value='{item.pk}']")
