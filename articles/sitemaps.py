@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, sitemap, x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -101,9 +101,13 @@ class ArticleSitemap(PublicSitemap):
 
     @cached_property
     def paginator(self):
-        # The ends of the primary key, read without a pass over the archive; a page
-        # at either end may hold drafts only and so list nothing.
-        ends = Article.objects.aggregate(first=Min("pk"), last=Max("pk"))
+        # The first and last public ids, each a walk along the primary key that
+        # stops at the first public row (so no page at either end lists nothing),
+        # in one query: two scalar subqueries beside any one row of the table.
+        ids = self.items().values("pk")
+        first, last = Subquery(ids.order_by("pk")[:1]), Subquery(ids.order_by("-pk")[:1])
+        ends = Article.objects.order_by().annotate(first=first, last=last)
+        ends = next(iter(ends.values("first", "last")[:1]), {"first": None, "last": None})
         return IdRangePaginator(self.items(), self.limit, **ends)
 
     def lastmod(self, article):

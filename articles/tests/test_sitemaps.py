@@ -204,3 +204,13 @@ def test_article_sitemap_pages_list_every_public_story_once_whatever_lies_betwee
     for url in index:
         listed += locations(parse(client, url.removeprefix("http://testserver")))
     assert sorted(listed) == sorted(f"http://testserver/articles/{a.slug}/" for a in stories)
+
+
+def test_no_article_sitemap_page_at_either_end_lists_nothing(client, monkeypatch):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    kinds = ["draft", "draft", "draft", "published", "published", "draft", "scheduled", "draft"]
+    for kind in kinds:
+        ArticleFactory(**({kind: True} if kind != "draft" else {}))
+    index = [url for url in locations(parse(client, "/sitemap.xml")) if "articles" in url]
+    pages = [locations(parse(client, url.removeprefix("http://testserver"))) for url in index]
+    assert [len(page) for page in pages] in ([2], [1, 1])
