@@ -12,8 +12,15 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
+from django.db.models import (
+    FloatField,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from . import hooks
 from .models import Article, ArticleAuthor, ArticleQuerySet, ArticleTag
@@ -23,6 +30,13 @@ PAGE_SIZE = 20
 # so building them costs the same however large the archive grows.
 SECTION_BLOCK_WINDOW = 300
 SEARCH_MAX_TERMS = 12
+# Search ranks at most this many matches by relevance (the search view shows ten pages)...
+SEARCH_CANDIDATES = 200
+# ...and looks for matches among this many of the newest stories, so a fresh story
+# is found even where thousands of older ones match as well.
+SEARCH_RECENT_WINDOW = 1000
+# A story this many days old gets half of a brand-new story's freshness bonus.
+SEARCH_FRESH_DAYS = 7
 
 _CURSOR_RE = re.compile(r"(\d{1,16})-(\d{1,18})")
 
@@ -172,8 +186,7 @@ def section_blocks(per_section=4, exclude=()):
 def related(article, limit=4):
     """Up to `limit` public stories sharing a tag or the section, newest first.
 
-    EXISTS rather than a join: no DISTINCT is needed, so the database walks the
-    public index newest first and stops at the first `limit` matches. Related stories
+    One query, whose cost does not grow with the archive. Related stories
     precomputed by another app (hooks.related_stories, e.g. by meaning) come first.
     """
     for precomputed in hooks.related_stories:
@@ -189,21 +202,29 @@ def related(article, limit=4):
             chosen = [found[pk] for pk in ids if pk in found][:limit]
             if chosen:
                 return chosen
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    shared = Q(pk__in=[])
-    if tag_ids:
-        shared |= Q(
-            Exists(ArticleTag.objects.filter(article_id=OuterRef("pk"), tag_id__in=tag_ids))
-        )
+    # The newest few of each tag (tag_public_idx) and of the section
+    # (article_section_public_idx) hold the newest few sharing any of them, so the
+    # candidates cost (tags + 1) short index reads however large the archive.
+    public = Article.objects.published().exclude(pk=article.pk)
+    candidates = [
+        ArticleTag.objects.published()
+        .filter(tag=tag)
+        .exclude(article_id=article.pk)
+        .newest_first()
+        .values_list("article_id")[:limit]
+        for tag in article.tags.all()
+    ]
     if article.section_id:
-        shared |= Q(section_id=article.section_id)
-    return list(
-        Article.objects.published()
-        .filter(shared)
-        .exclude(pk=article.pk)
-        .select_related("section")
-        .newest_first()[:limit]
-    )
+        section = public.filter(section_id=article.section_id)
+        candidates.append(section.newest_first().values_list("pk")[:limit])
+    if not candidates:
+        return []
+    ids = candidates[0].union(*candidates[1:], all=True)
+    sql, params = ids.query.sql_with_params()
+    # A derived table, as MariaDB takes no LIMIT directly inside IN (subquery);
+    # sql is Django's own, with every value left in params.
+    chosen = RawSQL(f"SELECT * FROM ({sql}) AS candidates", params)  # noqa: S608, S611
+    return list(public.filter(pk__in=chosen).select_related("section").newest_first()[:limit])
 
 
 def search_terms(query):
@@ -211,33 +232,117 @@ def search_terms(query):
     return re.findall(r"\w+", query)[:SEARCH_MAX_TERMS]
 
 
-def search_queryset(terms):
-    """Public articles matching every word (SQLite) or ranked by FULLTEXT (MySQL).
+def _relevance(terms):
+    # Natural language mode has no operators, so no user input can be a syntax error.
+    return RawSQL(
+        "MATCH (articles_article.title, articles_article.standfirst, articles_article.body) "
+        "AGAINST (%s IN NATURAL LANGUAGE MODE)",
+        [" ".join(terms)],
+    )
 
-    MySQL and MariaDB rank by the FULLTEXT index (migration 0003); natural
-    language mode has no operators, so no user input can be a syntax error.
+
+def _every_word(terms):
+    # Terms are \w+ runs, so no operator but our own "+" (word required) reaches the parser.
+    return RawSQL(
+        "MATCH (articles_article.title, articles_article.standfirst, articles_article.body) "
+        "AGAINST (%s IN BOOLEAN MODE)",
+        [" ".join(f"+{term}" for term in terms)],
+    )
+
+
+def search_queryset(terms):
+    """(id, published_at, relevance) of up to SEARCH_CANDIDATES public articles
+    containing every word, from the FULLTEXT index (migration 0003) on MySQL and
+    MariaDB; on SQLite, the newest such articles.
+
+    On MySQL no ORDER BY: MariaDB cannot rank inside the FULLTEXT index, so
+    ordering would read every matching row (160,000 for "harbour" at a million
+    articles); unordered, it stops after SEARCH_CANDIDATES rows.
     """
-    queryset = Article.objects.published().select_related("section")
+    queryset = Article.objects.published()
     if connection.vendor == "mysql":
-        relevance = RawSQL(
-            "MATCH (articles_article.title, articles_article.standfirst, "
-            "articles_article.body) AGAINST (%s IN NATURAL LANGUAGE MODE)",
-            [" ".join(terms)],
-        )
         return (
-            queryset.alias(relevance=relevance)
-            .filter(relevance__gt=0)
-            .order_by("-relevance", "-published_at", "-id")
+            queryset.annotate(score=_every_word(terms))
+            .filter(score__gt=0)
+            .order_by()
+            .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
         )
     for term in terms:
         queryset = queryset.filter(
             Q(title__icontains=term) | Q(standfirst__icontains=term) | Q(body__icontains=term)
         )
-    return queryset.newest_first()
+    return (
+        queryset.annotate(score=Value(1.0, output_field=FloatField()))
+        .newest_first()
+        .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
+    )
+
+
+def _recent_matches(terms):
+    """(id, published_at, relevance) of the newest public articles, matching or not."""
+    return (
+        Article.objects.published()
+        .annotate(score=_relevance(terms))
+        .newest_first()
+        .values_list("pk", "published_at", "score")[:SEARCH_RECENT_WINDOW]
+    )
+
+
+def freshness(published_at, now):
+    """How much a story's age multiplies its relevance: 2 when new, towards 1 when old."""
+    age_days = max(0.0, (now - published_at).total_seconds() / 86400)
+    return 1 + 1 / (1 + age_days / SEARCH_FRESH_DAYS)
+
+
+def search_ranking(terms):
+    """Ids of the matching public articles, best first, at most SEARCH_CANDIDATES.
+
+    Candidates are the newest SEARCH_RECENT_WINDOW stories that match any word,
+    ranked by relevance, and up to SEARCH_CANDIDATES older ones containing every
+    word (an old story under the exact headline searched for), all read as
+    (id, published_at, relevance) in one query that reads a bounded number of
+    rows however many articles match. Relevance is blended with freshness, as
+    news readers expect: a new story beats an old one of similar relevance.
+    """
+    rows = search_queryset(terms)
+    if connection.vendor == "mysql":
+        rows = rows.union(_recent_matches(terms), all=True)
+    now = timezone.now()
+    # The recent rows come last: their natural-language relevance wins for a story in both.
+    relevance = {pk: (score, published_at) for pk, published_at, score in rows if score > 0}
+    scores = {pk: score * freshness(when, now) for pk, (score, when) in relevance.items()}
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], -pk))
+    return ranked[:SEARCH_CANDIDATES]
+
+
+class _SearchHits:
+    """Ranked article ids, computed once when the first page is sliced out."""
+
+    def __init__(self, terms):
+        self.terms = terms
+
+    @cached_property
+    def ids(self):
+        return search_ranking(self.terms) if self.terms else []
+
+    def __getitem__(self, window):
+        return self.ids[window]
+
+
+def _load_search_page(ids):
+    """The page's articles in ranked order, without the bodies a card never shows."""
+    if not ids:
+        return []
+    found = (
+        Article.objects.published()
+        .filter(pk__in=ids)
+        .defer("body", "body_html")
+        .select_related("section")
+    )
+    by_id = {article.pk: article for article in found}
+    return with_cards([by_id[pk] for pk in ids if pk in by_id], tags=False)
 
 
 def search(query):
     """Search results for a reader's query, best first: numbered pages, no positions."""
-    terms = search_terms(query)
-    rows = search_queryset(terms) if terms else Article.objects.none()
-    return Stream(rows, load=lambda page: with_cards(page, tags=False), keyset=None)
+    return Stream(_SearchHits(search_terms(query)), load=_load_search_page, keyset=None)

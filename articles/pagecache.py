@@ -6,7 +6,8 @@ sees the old state for longer than TAKEDOWN_BOUND_SECONDS (10 s), whatever the
 traffic and whether or not the `publish_due` timer runs.
 
 What is cached (cache_public_page, applied in articles/urls.py and
-articles/syndication_urls.py where the reader URLs are listed): a GET or HEAD from a
+articles/syndication_urls.py where the reader URLs are listed, and served or
+stored by PublicPageCacheMiddleware ahead of sessions and auth): a GET or HEAD from a
 request without a session or messages cookie (so never a logged-in member, a
 preview or a flash message) whose 200 response sets no cookie and is not
 marked private or no-store. Cached pages carry an ETag and `max-age=0,
@@ -14,7 +15,8 @@ must-revalidate`, so browsers always ask and get a cheap 304 only while the
 page is current.
 
 How it is retired:
-- Every page key carries the public generation: the time of the last change
+- Every stored page carries the public generation it was rendered under and
+  is served only while that generation is current: the time of the last change
   readers could see, kept in the database (the Checkpoint row "public-pages")
   and written in the same transaction as the change (invalidate_public_pages,
   called by the signals below for every public model, by the admin's bulk
@@ -42,8 +44,11 @@ A failing cache never fails a page: the Redis backend is fail-soft
 (aiblogger/cache.py), so an outage means pages render uncached.
 """
 
+import base64
 import hashlib
 import math
+import os
+import secrets
 import time
 from functools import wraps
 
@@ -52,6 +57,8 @@ from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_http_date_safe
@@ -105,8 +112,10 @@ def _seconds_left(next_publication, longest):
     return min(longest, math.ceil(next_publication - time.time()))
 
 
-def _generation_record():
-    record = cache.get(GENERATION_KEY)
+def _generation_record(record=None):
+    """The cache's copy of (generation, next publication), read again when missing or passed."""
+    if record is None:
+        record = cache.get(GENERATION_KEY)
     if record is None or (record[1] is not None and record[1] <= time.time()):
         record = _read_generation()
         timeout = _seconds_left(record[1], GENERATION_SECONDS)
@@ -193,6 +202,76 @@ def navigation_sections():
     return sections
 
 
+CARD_TEMPLATE = "includes/article_card.html"
+
+
+class CardFragments:
+    """Article cards of one page, rendered once per generation and fetched in one get_many.
+
+    While a page renders, the article_card tag asks add() for a marker; fill()
+    then swaps every marker for the card's HTML, from the cache or rendered
+    now. Each stored card carries the generation its request read before it
+    read the article, like the pages, so an edit or takedown retires it with
+    them. Cards show nothing of the reader, so members share them too.
+    """
+
+    def __init__(self, generation, next_publication):
+        self.generation, self.next_publication = generation, next_publication
+        self.mark = secrets.token_hex(8)  # unguessable, so no article text can forge one
+        self.wanted = []
+
+    def add(self, article, options):
+        self.wanted.append((article, options))
+        return f"<!--card-{self.mark}-{len(self.wanted) - 1}-->"
+
+    @staticmethod
+    def _key(article, options):
+        flags = ":".join(f"{name}={value}" for name, value in sorted(options.items()))
+        return f"card:{article.pk}:{flags}"
+
+    def fill(self, content):
+        if not self.wanted:
+            return content
+        from django.template.loader import get_template
+
+        from .listing import with_cards
+
+        keys = [self._key(article, options) for article, options in self.wanted]
+        found = cache.get_many(set(keys))
+        html, missing = {}, {}
+        for key, (article, options) in zip(keys, self.wanted, strict=True):
+            stored = found.get(key)
+            if stored is not None and stored[0] == self.generation:
+                html[key] = stored[1]
+            elif key not in missing:
+                missing[key] = (article, options)
+        if missing:
+            # One prefetch for the bylines of every card rendered now; compact cards show none.
+            bylined = [article for article, options in missing.values() if not options["compact"]]
+            with_cards(bylined, tags=False)
+            template = get_template(CARD_TEMPLATE)
+            for key, (article, options) in missing.items():
+                html[key] = template.render({"article": article, **options})
+            timeout = _seconds_left(self.next_publication, settings.PUBLIC_CACHE_SECONDS)
+            if timeout > 0:
+                cache.set_many(
+                    {key: (self.generation, html[key]) for key in missing}, timeout=timeout
+                )
+        pieces = content.split(f"<!--card-{self.mark}-")
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            index, _, rest = piece.partition("-->")
+            out += [html[keys[int(index)]], rest]
+        return "".join(out)
+
+
+def card_fragments(request):
+    """Start collecting a page's cards; call it before the view reads any article."""
+    record = getattr(request, "public_generation", None) or _generation_record()
+    request.article_cards = CardFragments(*record)
+    return request.article_cards
+
+
 def _cacheable_request(request):
     return (
         request.method in ("GET", "HEAD")
@@ -204,7 +283,8 @@ def _cacheable_request(request):
 def _cacheable_response(request, response):
     cache_control = response.get("Cache-Control", "")
     return (
-        response.status_code == 200
+        getattr(response, "public_page", False)
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and "no-store" not in cache_control
@@ -213,18 +293,39 @@ def _cacheable_response(request, response):
     )
 
 
-def _request_nonce(request, *, create):
-    if create and hasattr(request, "csp_nonce"):
-        return str(request.csp_nonce)
+def _page_key(request):
+    url = request.build_absolute_uri().encode("utf-8", "surrogateescape")
+    return f"page:{hashlib.sha256(url).hexdigest()}"
+
+
+def _stored_form(request, response):
+    """(status, headers, body) with the request's CSP nonce replaced by the placeholder."""
+    headers, content = list(response.items()), response.content
     nonce = getattr(request, "_csp_nonce", None)
-    return nonce if isinstance(nonce, str) else None
+    if isinstance(nonce, str) and nonce:
+        placeholder = NONCE_PLACEHOLDER.decode()
+        headers = [(name, value.replace(nonce, placeholder)) for name, value in headers]
+        content = content.replace(nonce.encode(), NONCE_PLACEHOLDER)
+    return response.status_code, headers, content
+
+
+def _from_store(stored):
+    """A response from _stored_form's tuple, with a nonce of its own where the page had one."""
+    status, headers, content = stored
+    if NONCE_PLACEHOLDER in content or any(NONCE_PLACEHOLDER.decode() in v for _, v in headers):
+        # The same nonce django-csp would make; it reaches the header and the page alike.
+        nonce = base64.b64encode(os.urandom(16)).decode("ascii")
+        placeholder = NONCE_PLACEHOLDER.decode()
+        headers = [(name, value.replace(placeholder, nonce)) for name, value in headers]
+        content = content.replace(NONCE_PLACEHOLDER, nonce.encode())
+    response = HttpResponse(content, status=status, headers=dict(headers))
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(content))
+    return response
 
 
 def _answer(request, response):
-    """Finish a 200 page: validators, a fresh nonce, and 304 when the reader has it."""
-    if NONCE_PLACEHOLDER in response.content:
-        nonce = _request_nonce(request, create=True) or ""
-        response.content = response.content.replace(NONCE_PLACEHOLDER, nonce.encode())
+    """Finish a cached 200 page: 304 when the reader already has it."""
     last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
     return get_conditional_response(
         request, etag=response.get("ETag"), last_modified=last_modified, response=response
@@ -239,43 +340,89 @@ def _render(view, request, *args, **kwargs):
 
 
 def cache_public_page(view):
-    """Serve anonymous GETs from the cache; answer conditional GETs with 304."""
+    """Mark a reader view's pages for the public page cache (PublicPageCacheMiddleware).
+
+    Pages for requests the cache may not serve are marked private instead.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable_request(request):
-            response = _render(view, request, *args, **kwargs)
-            if response.status_code == 200 and not response.has_header("Cache-Control"):
-                patch_cache_control(response, private=True, no_cache=True)
-            return response
+        response = _render(view, request, *args, **kwargs)
+        if _cacheable_request(request):
+            response.public_page = True
+        elif response.status_code == 200 and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
+        return response
 
-        # The generation is read before the page: a page rendered from data
-        # older than a commit is stored under the key that commit retired.
-        generation, next_publication = _generation_record()
-        url = request.build_absolute_uri().encode("utf-8", "surrogateescape")
-        key = f"page:{generation}:{hashlib.sha256(url).hexdigest()}"
-        stored = cache.get(key)
-        if stored is not None:
+    wrapper.public_page = True
+    return wrapper
+
+
+def _public_page_match(request):
+    """The URL's resolver match when its view is a cached public page, else None."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return match if getattr(match.func, "public_page", False) else None
+
+
+class PublicPageCacheMiddleware:
+    """Serve readers' cached pages before sessions, authentication and CSRF run; store new ones.
+
+    Place it after SecurityMiddleware (HTTPS redirect, security headers on every
+    answer) and before SessionMiddleware. Pages are stored as the inner
+    middleware left them (CSP, X-Frame-Options...), with the CSP nonce in the
+    header and the page replaced by a placeholder that each hit fills anew.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Hits skip django-prometheus's inner half; count them by view and status all the same.
+        self.after = None
+        if "django_prometheus.middleware.PrometheusAfterMiddleware" in settings.MIDDLEWARE:
+            from django_prometheus.middleware import PrometheusAfterMiddleware
+
+            self.after = PrometheusAfterMiddleware(get_response)
+
+    def __call__(self, request):
+        match = _cacheable_request(request) and _public_page_match(request)
+        if not match:
+            return self.get_response(request)
+        # One round trip for the generation and the page. The generation is read
+        # before the page is rendered and stored with it: a page rendered from data
+        # older than a commit carries the generation that commit retired.
+        key = _page_key(request)
+        found = cache.get_many([GENERATION_KEY, key])
+        generation, next_publication = _generation_record(found.get(GENERATION_KEY))
+        request.public_generation = (generation, next_publication)
+        stored = found.get(key)
+        if stored is not None and stored[0] == generation:
             metrics.page_cache_hit()
-            return _answer(request, stored)
+            return self._count(request, match, _answer(request, _from_store(stored[1:])))
         metrics.page_cache_miss()
 
-        response = _render(view, request, *args, **kwargs)
+        response = self.get_response(request)
         if not _cacheable_response(request, response):
             return response
-        nonce = _request_nonce(request, create=False)
-        if nonce:
-            response.content = response.content.replace(nonce.encode(), NONCE_PLACEHOLDER)
-        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
         # Browsers revalidate every time; the ETag makes that a cheap 304.
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
         patch_vary_headers(response, ["Cookie"])
+        status, headers, content = _stored_form(request, response)
+        response["ETag"] = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+        headers.append(("ETag", response["ETag"]))
         timeout = _seconds_left(next_publication, settings.PUBLIC_CACHE_SECONDS)
         if timeout > 0:
-            cache.set(key, response, timeout)
+            cache.set(key, (generation, status, headers, content), timeout)
         return _answer(request, response)
 
-    return wrapper
+    def _count(self, request, match, response):
+        if self.after is None:
+            return response
+        request.resolver_match = match
+        self.after.process_request(request)
+        self.after.process_view(request, match.func, match.args, match.kwargs)
+        return self.after.process_response(request, response)
 
 
 def cached_for_readers(view):

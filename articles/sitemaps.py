@@ -9,13 +9,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, sitemap, x_robots_tag
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.timezone import localtime
 
 from accounts.models import User
 from aiblogger.site import absolute_url
@@ -24,6 +27,13 @@ from .feeds import xml_safe
 from .models import Article, ArticleAuthor, ArticleTag, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
+# Stands for the slug when the article address is reversed once for a whole page.
+SLUG_MARK = "slug-mark"
+SITEMAP_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+)
+SITEMAP_TAIL = "</urlset>\n"
 # Google News reads at most 1,000 stories per sitemap.
 NEWS_LIMIT = 1000
 # Well under the protocol's 50,000, so an uncached page renders in about half a second.
@@ -52,26 +62,79 @@ class PublicSitemap(Sitemap):
         return settings.SITE_URL.split("://", 1)[1]
 
 
-class ArticleSitemap(PublicSitemap):
-    """Every public article, dated by its last change.
+class IdRangePaginator(Paginator):
+    """Django's Paginator over runs of `per_page` consecutive ids, for tables too large to count.
 
-    The index gives this sitemap no date: the newest change among all articles
-    costs a pass over the archive, and a wrong date is worse than none.
+    Page p holds the items with ids first + (p - 1) * per_page up to the next run, so
+    neither the index (num_pages) nor a page (a primary key range) counts or skips
+    rows. Ids that are drafts or gone leave a page shorter, never longer.
+    """
+
+    def __init__(self, object_list, per_page, *, first, last):
+        super().__init__(object_list, per_page)
+        self.first, self.last = first, last
+
+    @cached_property
+    def num_pages(self):
+        if self.first is None:
+            return 1  # an empty first page, as Django's Paginator allows
+        return (self.last - self.first) // self.per_page + 1
+
+    def page(self, number):
+        number = self.validate_number(number)
+        low = (self.first or 0) + (number - 1) * self.per_page
+        rows = self.object_list.filter(pk__gte=low, pk__lt=low + self.per_page)
+        return self._get_page(rows, number, self)
+
+
+class ArticleSitemap(PublicSitemap):
+    """Every public article, dated by its last change, in pages of consecutive ids.
+
+    Pages by id: adding a story changes only the last page, and no page is found
+    by counting the archive. The index gives this sitemap no date: the newest
+    change among all articles costs a pass over the archive, and a wrong date is
+    worse than none.
     """
 
     def items(self):
-        # Oldest first, so adding a story changes only the last page.
-        return (
-            Article.objects.published()
-            .only("slug", "published_at", "updated_at")
-            .order_by("published_at", "id")
-        )
+        return Article.objects.published().order_by("pk")
+
+    @cached_property
+    def paginator(self):
+        # The first and last public ids, each a walk along the primary key that
+        # stops at the first public row (so no page at either end lists nothing),
+        # in one query: two scalar subqueries beside any one row of the table.
+        ids = self.items().values("pk")
+        first, last = Subquery(ids.order_by("pk")[:1]), Subquery(ids.order_by("-pk")[:1])
+        ends = Article.objects.order_by().annotate(first=first, last=last)
+        ends = next(iter(ends.values("first", "last")[:1]), {"first": None, "last": None})
+        return IdRangePaginator(self.items(), self.limit, **ends)
 
     def lastmod(self, article):
         return max(article.updated_at, article.published_at)
 
     def get_latest_lastmod(self):
         return None
+
+    def render_page(self, page):
+        """One page of <url> elements as XML text, built without a template.
+
+        The same output as templates/sitemaps/sitemap.xml at about a tenth of
+        the cost for 5,000 URLs: the article address is reversed once.
+        """
+        rows = self.paginator.page(page).object_list.values_list(
+            "slug", "published_at", "updated_at"
+        )
+        before, after = absolute_url(reverse("articles:detail", args=[SLUG_MARK])).split(SLUG_MARK)
+        parts = [SITEMAP_HEAD]
+        for slug, published_at, updated_at in rows:
+            lastmod = localtime(max(updated_at, published_at)).isoformat()
+            parts.append(
+                f"<url><loc>{escape(before + slug + after)}</loc>"
+                f"<lastmod>{lastmod}</lastmod></url>"
+            )
+        parts.append(SITEMAP_TAIL)
+        return "".join(parts)
 
 
 class NewsSitemap(ArticleSitemap):
@@ -117,26 +180,32 @@ class SectionSitemap(PublicSitemap):
         return Section.objects.order_by("pk")
 
 
-def _has_public_story(links, field):
-    # The link tables' public_since is the copy of published() that tag and author
-    # pages page through, so this lists exactly the pages that show a story, and
-    # costs one index probe per tag or author instead of a pass over the archive.
-    return Exists(links.published().filter(**{field: OuterRef("pk")}))
+def _with_public_story(queryset, links, field):
+    """The rows of queryset (tags or people) with at least one public story.
+
+    The link tables' public_since is the copy of published() that tag and author
+    pages page through, so this lists exactly the pages that show a story. A
+    scalar subquery rather than EXISTS: MariaDB may turn EXISTS into a semi-join
+    that reads every link row (1.2 million at a million articles), where this
+    stays one short index probe per tag or person.
+    """
+    probe = links.published().filter(**{field: OuterRef("pk")}).order_by().values("pk")[:1]
+    return queryset.alias(public_story=Subquery(probe)).filter(public_story__isnull=False)
 
 
 class TagSitemap(PublicSitemap):
     """Tags with at least one public story: an empty tag page is not worth a crawl."""
 
     def items(self):
-        return Tag.objects.filter(_has_public_story(ArticleTag.objects, "tag")).order_by("pk")
+        return _with_public_story(Tag.objects, ArticleTag.objects, "tag").order_by("pk")
 
 
 class AuthorSitemap(PublicSitemap):
     """Authors with at least one public story."""
 
     def items(self):
-        has_story = _has_public_story(ArticleAuthor.objects, "author")
-        return User.objects.filter(has_story).only("slug").order_by("pk")
+        people = User.objects.only("slug")
+        return _with_public_story(people, ArticleAuthor.objects, "author").order_by("pk")
 
 
 SITEMAPS = {
@@ -178,8 +247,19 @@ def index(request):
     )
 
 
+@x_robots_tag
+def _article_page(request):
+    try:
+        body = ArticleSitemap().render_page(request.GET.get("p", 1))
+    except InvalidPage:
+        raise Http404("No such sitemap page.") from None
+    return HttpResponse(body, content_type="application/xml; charset=utf-8")
+
+
 def section(request, section):
     """One page of one sitemap (articles, sections, tags or authors)."""
+    if section == "articles":
+        return _article_page(request)
     response = sitemap(
         request,
         SITEMAPS,

@@ -4,6 +4,7 @@ import unicodedata
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils.http import http_date
 from django.views.generic import DetailView, TemplateView
 
@@ -12,6 +13,7 @@ from aiblogger.site import absolute_url
 
 from . import hooks, listing, policy
 from .models import Article, ArticleSlug, PreviewLink, Section, Tag
+from .pagecache import card_fragments
 from .pagination import Paginator
 
 # Numbered pages use a small OFFSET; past this one, "Older stories" switches
@@ -25,6 +27,26 @@ def _mark_preview(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class CardPageResponse(TemplateResponse):
+    """A page whose article cards come from the card cache (articles/pagecache.py)."""
+
+    @property
+    def rendered_content(self):
+        content = super().rendered_content
+        cards = getattr(self._request, "article_cards", None)
+        return cards.fill(content) if cards is not None else content
+
+
+class CachedCardsMixin:
+    """Render the view's article cards through the card cache."""
+
+    response_class = CardPageResponse
+
+    def dispatch(self, request, *args, **kwargs):
+        card_fragments(request)  # before any article is read: its generation labels the cards
+        return super().dispatch(request, *args, **kwargs)
 
 
 class PagedArticlesMixin:
@@ -42,7 +64,7 @@ class PagedArticlesMixin:
         return paginator.page(self.request)
 
 
-class HomeView(PagedArticlesMixin, TemplateView):
+class HomeView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
     template_name = "articles/home.html"
 
     def stream(self):
@@ -54,21 +76,18 @@ class HomeView(PagedArticlesMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         page = context["page"] = self.paginate()
         context["canonical_url"] = page.canonical_url
-        cards = list(page.articles)
         if page.is_first:
-            shown = [article.pk for article in cards]
+            shown = [article.pk for article in page.articles]
             if self.lead:
                 shown.append(self.lead.pk)
-                cards.append(self.lead)
             context["lead"] = self.lead
             context["section_blocks"] = listing.section_blocks(exclude=shown)
-            cards += [a for _, articles in context["section_blocks"] for a in articles]
-        # One prefetch for every card on the page keeps the query count fixed.
-        listing.with_cards(cards, tags=False)
+        # The cards' bylines are read in one prefetch, for the cards not found in
+        # the card cache (CardFragments.fill): the query count stays fixed.
         return context
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(CachedCardsMixin, DetailView):
     """A published article; newsroom members may also preview their unpublished ones."""
 
     context_object_name = "article"
@@ -138,7 +157,7 @@ def preview_link(request, token):
     return _mark_preview(response)
 
 
-class _SubjectPageView(PagedArticlesMixin, DetailView):
+class _SubjectPageView(CachedCardsMixin, PagedArticlesMixin, DetailView):
     """A section, tag or author with its stories, newest first."""
 
     def get(self, request, *args, **kwargs):

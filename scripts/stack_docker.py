@@ -105,6 +105,8 @@ def setup(out):
             nginx_acme_root="/var/www/letsencrypt",
             nginx_pages_root="/srv/aiblogger/pages",
             nginx_cache_path="/var/cache/nginx/aiblogger",
+            # On the container's tmpfs: a socket a killed Nginx left behind would stop it starting.
+            nginx_gzip_socket="/run/nginx-gzip/gzip.sock",
             nginx_microcache_seconds=int(os.environ.get("MICROCACHE_SECONDS", "5")),
         )
     )

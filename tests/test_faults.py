@@ -301,3 +301,11 @@ def test_the_cache_refresh_after_a_commit_survives_the_database_going_away(datab
     cache.set(pagecache.GENERATION_KEY, (1, None))
     pagecache._refresh_generation()  # what runs once an admin save has committed
     assert cache.get(pagecache.GENERATION_KEY) is None, "the old generation is still trusted"
+
+
+def test_the_redis_cache_reuses_one_client_per_connection_pool(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = redis_cache(closed_port())
+    client = caches["default"]._cache
+    assert client.get_client("a") is client.get_client("b", write=True)

@@ -1,7 +1,9 @@
-"""The shared Nginx template proxies to gunicorn's unix socket, or to a TCP address."""
+"""The shared Nginx template: upstreams, the gzip stage before the microcache, Ansible."""
 
 import sys
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -37,3 +39,74 @@ def test_upstream_is_a_tcp_address_when_nginx_app_address_is_set():
     assert upstream_servers(nginx_app_address="127.0.0.1:8000") == [
         "server 127.0.0.1:8000 max_fails=0;"
     ]
+
+
+def render(**variables):
+    return render_template(ROOT / "nginx" / "aiblogger.conf.j2", **{**VARIABLES, **variables})
+
+
+def block(site, opening):
+    """The text of the block that opens with `opening`, up to its closing brace."""
+    start = site.index(opening)
+    depth = 0
+    for index in range(start, len(site)):
+        depth += {"{": 1, "}": -1}.get(site[index], 0)
+        if site[index] == "}" and depth == 0:
+            return site[start : index + 1]
+    raise ValueError(f"unclosed block: {opening!r}")
+
+
+def directives(text):
+    return {line.strip() for line in text.splitlines() if line.strip().endswith(";")}
+
+
+def test_the_microcache_stores_gzip_from_the_internal_server_and_unpacks_it_on_demand():
+    site = render()
+    cached = block(site, "    location / {\n        proxy_pass http://aiblogger_gzip;")
+    assert {
+        "proxy_cache aiblogger_micro;",
+        "proxy_set_header Accept-Encoding gzip;",
+        "gunzip on;",
+    } <= directives(cached)
+    internal = block(site, "server {\n    listen unix:/var/cache/nginx/aiblogger.gzip.sock;")
+    assert {
+        "gzip on;",
+        "gzip_http_version 1.0;",
+        "gzip_proxied any;",
+        # A Vary: Accept-Encoding stored with the page would split the cache
+        # by every Accept-Encoding value readers send.
+        "gzip_vary off;",
+        "proxy_pass http://aiblogger_app;",
+        'proxy_set_header Accept-Encoding "";',
+        # The public server already added the reader's address; adding the
+        # socket's own would make the app see "unix:" as the reader.
+        "proxy_set_header X-Forwarded-For $http_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
+    } <= directives(internal)
+    assert "proxy_cache " not in internal, "the internal server must not cache"
+    assert "ssl" not in internal, "the internal server listens on its socket only"
+
+
+def test_the_gzip_socket_sits_beside_the_cache_unless_nginx_gzip_socket_is_set():
+    default = render()
+    assert "server unix:/var/cache/nginx/aiblogger.gzip.sock max_fails=0;" in default
+    chosen = render(nginx_gzip_socket="/run/nginx-aiblogger-gzip.sock")
+    assert "listen unix:/run/nginx-aiblogger-gzip.sock;" in chosen
+    assert "server unix:/run/nginx-aiblogger-gzip.sock max_fails=0;" in chosen
+    assert "aiblogger.gzip.sock" not in chosen
+
+
+def test_the_ansible_role_defines_every_variable_the_template_requires():
+    defaults = yaml.safe_load((ROOT / "ansible/roles/nginx/defaults/main.yml").read_text())
+    # Values that name other roles' variables stand for paths on the server.
+    values = {
+        name: "/srv/placeholder" if isinstance(value, str) and "{{" in value else value
+        for name, value in defaults.items()
+        if name.startswith("nginx_")
+    }
+    values["nginx_server_name"] = "news.example.com"
+    site = render_template(ROOT / "nginx" / "aiblogger.conf.j2", **values)
+    assert f"listen unix:{defaults['nginx_gzip_socket']};" in site
+    # The drop-in that clears a socket left by a killed Nginx names the same file.
+    install = (ROOT / "ansible/roles/nginx/tasks/install.yml").read_text()
+    assert "ExecStartPre=-/bin/rm -f {{ nginx_gzip_socket }}" in install

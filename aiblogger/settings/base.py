@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "aiblogger.middleware.ForwardedClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Readers' cached pages are answered here, before sessions, auth and CSRF
+    # (articles/pagecache.py); after Security, so they get its redirect and headers.
+    "articles.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

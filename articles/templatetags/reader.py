@@ -5,12 +5,13 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from aiblogger.site import absolute_url
 from articles import hooks
-from articles.pagecache import navigation_sections
+from articles.pagecache import CARD_TEMPLATE, navigation_sections
 
 register = template.Library()
 
@@ -26,6 +27,47 @@ def nav_sections():
 
 
 register.filter("absolute", absolute_url)
+
+# The reader URL of each public model, by its slug (the models' get_absolute_url).
+_PAGE_URL_NAMES = {
+    "articles.article": "articles:detail",
+    "articles.section": "articles:section",
+    "articles.tag": "articles:tag",
+    "accounts.user": "articles:author",
+}
+_SLUG_MARK = "slug-mark"
+_url_prefixes = {}
+
+
+@register.filter
+def page_url(obj):
+    """obj.get_absolute_url() from a prefix reversed once: a list page shows a hundred links."""
+    label = obj._meta.label_lower
+    key = (label, get_urlconf(), get_script_prefix(), settings.ROOT_URLCONF)
+    parts = _url_prefixes.get(key)
+    if parts is None:
+        parts = reverse(_PAGE_URL_NAMES[label], kwargs={"slug": _SLUG_MARK}).split(_SLUG_MARK)
+        _url_prefixes[key] = parts
+    return f"{parts[0]}{obj.slug}{parts[1]}"
+
+
+@register.simple_tag(takes_context=True)
+def article_card(context, article, is_lead=False, level=3, compact=False, hide_section=False):
+    """One article card (includes/article_card.html), from the card cache if the view uses it."""
+    # Flags an including template left unset arrive as "": one card, one key.
+    options = {
+        "is_lead": bool(is_lead),
+        "level": level or 3,
+        "compact": bool(compact),
+        "hide_section": bool(hide_section),
+    }
+    request = context.get("request")
+    cards = getattr(request, "article_cards", None)
+    if cards is not None:
+        return mark_safe(cards.add(article, options))  # noqa: S308 (our own marker)
+    return context.template.engine.get_template(CARD_TEMPLATE).render(
+        template.Context({"article": article, **options}, autoescape=context.autoescape)
+    )
 
 
 @register.simple_tag(takes_context=True)

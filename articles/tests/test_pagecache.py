@@ -203,3 +203,125 @@ def test_changing_a_byline_name_retires_the_cached_pages(django_capture_on_commi
         author.display_name = "A. New Name"
         author.save()
     assert public_cache_generation() != before
+
+
+def test_a_cached_page_is_served_before_sessions_and_authentication(client, monkeypatch):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    article = ArticleFactory(published=True, title="Served early")
+    client.get(article.get_absolute_url())
+    calls = []
+    original = SessionMiddleware.process_request
+    monkeypatch.setattr(
+        SessionMiddleware,
+        "process_request",
+        lambda self, request: calls.append(request.path) or original(self, request),
+    )
+    response = client.get(article.get_absolute_url())
+    assert "Served early" in response.text
+    assert calls == [], "a hit is answered before the session middleware"
+    assert client.get("/no-such-page/").status_code == 404
+    assert calls == ["/no-such-page/"], "other URLs go through the whole stack"
+
+
+def test_a_cached_page_keeps_the_headers_of_a_rendered_one(client):
+    article = ArticleFactory(published=True)
+    first = client.get(article.get_absolute_url())
+    second = client.get(article.get_absolute_url())
+    for name in (
+        "X-Frame-Options",
+        "Cache-Control",
+        "Vary",
+        "ETag",
+        "Last-Modified",
+        "X-Content-Type-Options",  # SecurityMiddleware's, which wraps the page cache
+        "Cross-Origin-Opener-Policy",
+        "Referrer-Policy",
+    ):
+        assert second[name] == first[name], name
+    assert "Cookie" in second["Vary"]
+    assert int(second["Content-Length"]) == len(second.content)
+    assert "Content-Security-Policy" in second
+
+
+def test_a_page_stored_under_an_older_generation_is_not_served(client, on_commit):
+    article = ArticleFactory(published=True, title="Old headline")
+    url = article.get_absolute_url()
+    client.get(url)
+    Article.objects.filter(pk=article.pk).update(title="New headline")
+    invalidate_public_pages()  # as the change's transaction would, without its signals
+    assert "New headline" in client.get(url).text
+
+
+# --- The card cache ------------------------------------------------------------
+
+
+def test_cards_rendered_once_serve_other_pages_until_the_next_change(client):
+    """Cards are shared by pages of one generation: a change no signal saw stays unseen..."""
+    article = ArticleFactory(published=True, title="First headline")
+    assert "First headline" in client.get("/").text
+    Article.objects.filter(pk=article.pk).update(title="Second headline")
+    assert "First headline" in client.get("/?page-not-cached-yet=1").text
+    invalidate_public_pages()  # ...until the generation moves on, as every real change does
+    assert "Second headline" in client.get("/?page-not-cached-yet=2").text
+
+
+def test_an_edited_headline_reaches_every_page_showing_its_card_at_once(client, on_commit):
+    article = ArticleFactory(published=True, title="Council delays tram")
+    other = ArticleFactory(published=True, section=article.section)
+    for url in ("/", article.section.get_absolute_url(), other.get_absolute_url()):
+        assert "Council delays tram" in client.get(url).text, url
+
+    def edit():
+        article.title = "Council approves tram"
+        article.save()
+
+    on_commit(edit)
+    for url in ("/", article.section.get_absolute_url(), other.get_absolute_url()):
+        page = client.get(url).text
+        assert "Council approves tram" in page, url
+        assert "Council delays tram" not in page, url
+
+
+def test_a_renamed_author_is_renamed_on_every_card_at_once(client, on_commit):
+    author = UserFactory(role="Author", display_name="Ana Old")
+    ArticleFactory(published=True, authors=[author])
+    assert "Ana Old" in client.get("/").text
+
+    def rename():
+        author.display_name = "Ana New"
+        author.save()
+
+    on_commit(rename)
+    page = client.get("/?after-rename=1").text
+    assert "Ana New" in page
+    assert "Ana Old" not in page
+
+
+def test_members_and_readers_get_the_same_cards_and_no_markers(client, client_for, author):
+    ArticleFactory(published=True, title="Shared card", authors=[author])
+    anonymous = client.get("/").text
+    member = client_for(author).get("/").text
+    for page in (anonymous, member):
+        assert "Shared card" in page
+        assert "<!--card-" not in page
+    card = re.search(r'<article class="card.*?</article>', anonymous, re.S)[0]
+    assert card in member
+
+
+def test_a_page_reads_all_its_cards_in_one_cache_call(client, monkeypatch):
+    from django.core.cache import cache
+
+    for _ in range(6):
+        ArticleFactory(published=True)
+    client.get("/")
+    calls = []
+    original = cache.get_many
+    monkeypatch.setattr(
+        cache, "get_many", lambda keys, **kw: calls.append(keys) or original(keys, **kw)
+    )
+    client.get("/?another-page=1")
+    card_calls = [
+        keys for keys in calls if any(":card:" in k or k.startswith("card:") for k in keys)
+    ]
+    assert len(card_calls) == 1

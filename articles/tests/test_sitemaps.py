@@ -188,3 +188,29 @@ def test_control_characters_in_a_title_do_not_break_the_news_sitemap(client):
     ArticleFactory(published=True, title="Budget\x0b vote")
     root = parse(client, "/sitemap-news.xml")
     assert root.find("sm:url/news:news/news:title", NS).text == "Budget vote"
+
+
+def test_article_sitemap_pages_list_every_public_story_once_whatever_lies_between(
+    client, monkeypatch
+):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    stories = []
+    for kind in ["published", "draft", "published", "published", "scheduled", "published"]:
+        article = ArticleFactory(**({kind: True} if kind != "draft" else {}))
+        if kind == "published":
+            stories.append(article)
+    index = [url for url in locations(parse(client, "/sitemap.xml")) if "articles" in url]
+    listed = []
+    for url in index:
+        listed += locations(parse(client, url.removeprefix("http://testserver")))
+    assert sorted(listed) == sorted(f"http://testserver/articles/{a.slug}/" for a in stories)
+
+
+def test_no_article_sitemap_page_at_either_end_lists_nothing(client, monkeypatch):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    kinds = ["draft", "draft", "draft", "published", "published", "draft", "scheduled", "draft"]
+    for kind in kinds:
+        ArticleFactory(**({kind: True} if kind != "draft" else {}))
+    index = [url for url in locations(parse(client, "/sitemap.xml")) if "articles" in url]
+    pages = [locations(parse(client, url.removeprefix("http://testserver"))) for url in index]
+    assert [len(page) for page in pages] in ([2], [1, 1])

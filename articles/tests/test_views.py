@@ -140,6 +140,25 @@ def test_related_stories_share_a_tag_or_section_and_are_public(client):
     assert "Unrelated story" not in related and "Draft relative" not in related
 
 
+def test_related_stories_are_the_newest_across_every_tag_and_the_section(client):
+    space, comets = TagFactory(), TagFactory()
+    article = ArticleFactory(published_ago=timedelta(days=1), tags=[space, comets])
+    for minutes in (10, 30, 50, 70, 90):
+        ArticleFactory(
+            published_ago=timedelta(minutes=minutes), tags=[space], title=f"Space {minutes}"
+        )
+    for minutes in (20, 40, 60):
+        ArticleFactory(
+            published_ago=timedelta(minutes=minutes), tags=[comets], title=f"Comets {minutes}"
+        )
+    ArticleFactory(published_ago=timedelta(minutes=35), section=article.section, title="Desk 35")
+    ArticleFactory(scheduled=True, tags=[space], section=article.section, title="Not yet")
+    text = client.get(article.get_absolute_url()).text
+    related = text.split('id="related-heading"', 1)[1]
+    linked = re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', related)
+    assert linked == ["Space 10", "Comets 20", "Space 30", "Desk 35"]
+
+
 def test_old_slug_redirects_permanently_to_the_current_address(client, editor):
     article = ArticleFactory(title="First headline")
     old_url = article.get_absolute_url()

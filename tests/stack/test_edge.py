@@ -1,8 +1,11 @@
 """What Nginx answers at the edge: redirects, unknown hosts, TLS, headers, limits."""
 
+import gzip
 import http.client
+import re
 import secrets
 import ssl
+import time
 
 import pytest
 
@@ -98,3 +101,79 @@ def test_upload_size_limit_and_413_page(client):
         headers={"Content-Type": "application/octet-stream"},
     )
     assert r.status != 413, "a 10.2 MB upload was refused by Nginx"
+
+
+def _stored_copy(stack, path):
+    """(headers, body) of the microcache's entry for path, as Nginx keeps it on disk."""
+    key = f"\nKEY: https{HOST}{path}\n".encode()
+    for entry in (stack.tmp / "cache").rglob("*"):
+        if entry.is_file() and key in (data := entry.read_bytes()):
+            headers, _, body = data.split(key, 1)[1].partition(b"\r\n\r\n")
+            return headers.decode("latin-1"), body
+    return None, None
+
+
+def _cached_pair(client, path):
+    """A page's first (stored) answer to a gzip client and the hit that follows."""
+    stored = client.get(path, headers={"Accept-Encoding": "gzip"})
+    hit = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert stored.status == hit.status == 200, f"{path}: {stored.status}, {hit.status}"
+    assert hit.headers.get("X-Cache-Status") == "HIT", f"{path}: second request not a hit"
+    return stored, hit
+
+
+@pytest.mark.parametrize("page", ["article", "feed"])
+def test_a_microcache_hit_sends_the_gzip_bytes_stored_once(stack, client, urls, page):
+    """Compressing the page again on every hit made a hit cost 3-5 static files."""
+    base = {"article": urls["article"], "feed": "/feeds/latest.rss"}[page]
+    path = f"{base}?stored={secrets.token_hex(4)}"
+    _, hit = _cached_pair(client, path)
+    headers, body = _stored_copy(stack, path)
+    assert headers is not None, f"no microcache entry for {path}"
+    assert re.search(r"(?im)^Content-Encoding: gzip\r?$", headers), (
+        "the page was stored uncompressed"
+    )
+    assert not re.search(r"(?im)^Vary:.*Accept-Encoding", headers), (
+        "stored with Vary: Accept-Encoding"
+    )
+    assert hit.headers.get("Content-Encoding") == "gzip"
+    assert hit.body == body, "the hit did not send the stored bytes"
+    assert "Accept-Encoding" in ", ".join(hit.all("Vary")), "a gzip answer without Vary"
+
+
+@pytest.mark.parametrize("accept", [None, "identity", "br", "gzip;q=0"])
+def test_a_client_that_takes_no_gzip_gets_the_cached_page_unpacked(client, urls, accept):
+    path = f"{urls['article']}?plain={secrets.token_hex(4)}"
+    stored, _ = _cached_pair(client, path)
+    headers = {"Accept-Encoding": accept} if accept else {}
+    plain = client.get(path, headers=headers)
+    assert plain.headers.get("X-Cache-Status") == "HIT", "the plain answer is another entry"
+    assert plain.headers.get("Content-Encoding") is None, f"{accept}: got gzip"
+    assert plain.body == gzip.decompress(stored.body), "the unpacked page differs"
+    assert "<html" in plain.text, "not a page"
+    assert "Accept-Encoding" in ", ".join(plain.all("Vary")), "an unpacked answer without Vary"
+    for what, request_headers, encoding in [
+        ("plain", headers, None),
+        ("gzip", {"Accept-Encoding": "gzip"}, "gzip"),
+    ]:
+        head = client.request("HEAD", path, headers=request_headers)
+        assert (head.status, head.body) == (200, b""), f"HEAD ({what}) gave {head.status}"
+        assert head.headers.get("Content-Encoding") == encoding, f"HEAD ({what})"
+        assert head.headers.get("X-Cache-Status") == "HIT", f"HEAD ({what}) missed the cache"
+
+
+def test_the_app_sees_the_readers_address_through_the_gzip_stage(stack, client):
+    """The app trusts one proxy: the reader's address, not the internal socket's."""
+    token = secrets.token_hex(4)
+    r = client.get(
+        f"/?address={token}", source="127.0.0.5", headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert r.status == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [x for x in stack.gunicorn_log.read_text().splitlines() if f"address={token}" in x]
+        if lines:
+            break
+        time.sleep(0.1)
+    assert lines, "gunicorn did not log the request"
+    assert lines[0].startswith('127.0.0.5 "GET'), f"the app saw another address: {lines[0]}"
