@@ -190,16 +190,32 @@ def connect_signals():
 # --- Caches built on the generation --------------------------------------------
 
 
+def generation_cached(name, compute):
+    """compute(), kept until the public generation changes, like the pages showing it.
+
+    For what readers see that costs more than a page can pay on every render
+    (a count over the archive, say). Like the pages, it never outlives the next
+    scheduled publication.
+    """
+    generation, next_publication = _generation_record()
+    key = f"{name}:{generation}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        timeout = _seconds_left(next_publication, settings.PUBLIC_CACHE_SECONDS)
+        if timeout > 0:
+            cache.set(key, value, timeout)
+    return value
+
+
 def navigation_sections():
     """Every section as (name, url) for the menu, cached like the pages that show it."""
     from .models import Section
 
-    key = f"nav-sections:{public_cache_generation()}"
-    sections = cache.get(key)
-    if sections is None:
-        sections = [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")]
-        cache.set(key, sections, settings.PUBLIC_CACHE_SECONDS)
-    return sections
+    return generation_cached(
+        "nav-sections",
+        lambda: [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")],
+    )
 
 
 CARD_TEMPLATE = "includes/article_card.html"

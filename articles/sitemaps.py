@@ -25,6 +25,7 @@ from aiblogger.site import absolute_url
 
 from .feeds import xml_safe
 from .models import Article, ArticleAuthor, ArticleTag, Section, Tag
+from .pagecache import generation_cached
 
 NEWS_WINDOW = timedelta(hours=48)
 # Stands for the slug when the article address is reversed once for a whole page.
@@ -193,14 +194,29 @@ def _with_public_story(queryset, links, field):
     return queryset.alias(public_story=Subquery(probe)).filter(public_story__isnull=False)
 
 
-class TagSitemap(PublicSitemap):
+class CountedOncePerGeneration(PublicSitemap):
+    """A sitemap whose count (a probe per row) is taken once per public generation.
+
+    The index asks every sitemap for its number of pages on each render; the
+    count is the same until something readers see changes.
+    """
+
+    @cached_property
+    def paginator(self):
+        paginator = Paginator(self.items(), self.limit)
+        name = f"sitemap-count:{type(self).__name__}"
+        paginator.count = generation_cached(name, lambda: self.items().count())
+        return paginator
+
+
+class TagSitemap(CountedOncePerGeneration):
     """Tags with at least one public story: an empty tag page is not worth a crawl."""
 
     def items(self):
         return _with_public_story(Tag.objects, ArticleTag.objects, "tag").order_by("pk")
 
 
-class AuthorSitemap(PublicSitemap):
+class AuthorSitemap(CountedOncePerGeneration):
     """Authors with at least one public story."""
 
     def items(self):

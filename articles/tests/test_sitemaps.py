@@ -214,3 +214,20 @@ def test_no_article_sitemap_page_at_either_end_lists_nothing(client, monkeypatch
     index = [url for url in locations(parse(client, "/sitemap.xml")) if "articles" in url]
     pages = [locations(parse(client, url.removeprefix("http://testserver"))) for url in index]
     assert [len(page) for page in pages] in ([2], [1, 1])
+
+
+def test_the_index_counts_tags_once_per_change_and_sees_a_new_tag_at_once(
+    client, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(sitemaps.TagSitemap, "limit", 1)
+    ArticleFactory(published=True, tags=[TagFactory()])
+    ArticleFactory(published=True, tags=[TagFactory()])
+
+    def tag_pages():
+        return [url for url in locations(parse(client, "/sitemap.xml")) if "sitemap-tags" in url]
+
+    assert len(tag_pages()) == 2
+    with django_assert_num_queries(0):  # nothing changed: the count comes from the cache
+        assert sitemaps.TagSitemap().paginator.num_pages == 2
+    ArticleFactory(published=True, tags=[TagFactory()])
+    assert len(tag_pages()) == 3
