@@ -217,7 +217,8 @@ class SearchView(PagedArticlesMixin, TemplateView):
     max_pages = SEARCH_MAX_PAGES
 
     def stream(self):
-        return listing.search(self.query)
+        self.results = listing.search(self.query)
+        return self.results
 
     def get(self, request, *args, **kwargs):
         self.query = clean_query(request.GET.get("q", ""))
@@ -231,4 +232,5 @@ class SearchView(PagedArticlesMixin, TemplateView):
             page = context["page"] = self.paginate(q=self.query)
             context["canonical_url"] = page.canonical_url
             context["has_terms"] = bool(listing.search_terms(self.query))
+            context["older_unsearched"] = self.results.rows.partial
         return context

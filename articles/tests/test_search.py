@@ -5,8 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles import listing
+from articles.models import SearchWindow
 from articles.tests.factories import ArticleFactory
 
 # InnoDB's FULLTEXT index only sees committed rows, so these tests commit;
@@ -55,11 +58,16 @@ def test_search_uses_the_fulltext_index_on_mysql():
         cursor.execute("SHOW INDEX FROM articles_article WHERE Index_type = 'FULLTEXT'")
         columns = {row[4] for row in cursor.fetchall()}
     assert columns == {"title", "standfirst", "body"}
-    sql, params = listing.search_queryset(["harbour"]).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = [dict(zip([c[0] for c in cursor.description], row, strict=True)) for row in cursor]
-    assert any(step["key"] == "article_fulltext_idx" for step in plan), plan
+    window = listing.window_matches(["harbour", "fees"], timezone.now())
+    for queryset, index in [
+        (listing.archive_matches(["harbour"]), "article_fulltext_idx"),
+        (window, "searchwindow_fulltext_idx"),
+    ]:
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = [dict(zip([c[0] for c in cursor.description], r, strict=True)) for r in cursor]
+        assert any(step["key"] == index for step in plan), plan
 
 
 def test_query_is_echoed_safely(client):
@@ -138,7 +146,7 @@ def test_a_fresh_story_beats_an_old_one_of_similar_relevance(client):
 def test_an_old_exact_headline_is_found_among_many_fresh_mentions(client, monkeypatch):
     mysql_only()
     monkeypatch.setattr(listing, "SEARCH_CANDIDATES", 5)
-    monkeypatch.setattr(listing, "SEARCH_RECENT_WINDOW", 5)
+    monkeypatch.setattr(SearchWindow, "SIZE", 5)
     other_stories()
     ArticleFactory(
         published_ago=timedelta(days=900),
@@ -211,3 +219,98 @@ def test_many_words_are_searched_by_the_first_few(client):
     ArticleFactory(published=True, title="Harbour fees rise")
     query = "harbour " + " ".join(f"w{n}" for n in range(30))
     assert found(client, query) == ["Harbour fees rise"]
+
+
+# --- The window of the newest stories ----------------------------------------------
+
+
+def window_ids():
+    return list(SearchWindow.objects.order_by("-public_since").values_list("article", flat=True))
+
+
+def test_the_window_holds_the_newest_published_stories_and_follows_every_change(monkeypatch):
+    monkeypatch.setattr(SearchWindow, "SIZE", 3)
+    stories = [ArticleFactory(published_ago=timedelta(days=n + 1)) for n in range(5)]
+    draft = ArticleFactory(title="Draft")
+    scheduled = ArticleFactory(scheduled=True)
+    # The scheduled story counts among the newest; search skips it until it is due.
+    assert window_ids() == [scheduled.pk, stories[0].pk, stories[1].pk]
+    assert draft.pk not in window_ids()
+
+    stories[0].title = "Corrected headline"
+    stories[0].save()
+    assert SearchWindow.objects.get(article=stories[0]).title == "Corrected headline"
+
+    stories[1].status = stories[1].Status.DRAFT  # unpublished: its words go at once
+    stories[1].save()
+    assert stories[1].pk not in window_ids()
+    stories[0].delete()
+    assert window_ids() == [scheduled.pk]
+
+    SearchWindow.rebuild()  # refilled: the newest published, up to SIZE
+    assert window_ids() == [scheduled.pk, stories[2].pk, stories[3].pk]
+
+
+def test_an_edited_old_story_does_not_push_a_newer_one_out(monkeypatch):
+    monkeypatch.setattr(SearchWindow, "SIZE", 2)
+    old = ArticleFactory(published_ago=timedelta(days=30))
+    newer = [ArticleFactory(published_ago=timedelta(days=n + 1)) for n in range(2)]
+    old.standfirst = "An update to an old story."
+    old.save()
+    assert window_ids() == [newer[0].pk, newer[1].pk]
+
+
+def test_a_scheduled_story_is_found_once_it_is_due(client, monkeypatch):
+    other_stories()
+    ArticleFactory(scheduled=True, title="Observatory opens")
+    assert found(client, "observatory") == []
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert found(client, "observatory opens") == ["Observatory opens"]
+
+
+def archive_queries(queries):
+    """The queries that read the whole archive's FULLTEXT index."""
+    return [q["sql"] for q in queries if "MATCH (articles_article.title" in q["sql"]]
+
+
+def test_a_window_with_a_page_of_matches_never_reads_the_archive_index(client, monkeypatch):
+    mysql_only()
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    other_stories()
+    for n in range(3):
+        ArticleFactory(published_ago=timedelta(hours=n + 1), title=f"Marathon route {n}")
+    with CaptureQueriesContext(connection) as queries:
+        assert found(client, "marathon") == ["Marathon route 0", "Marathon route 1"]
+    assert archive_queries(queries) == []
+
+
+def test_rare_words_are_looked_for_in_the_whole_archive(client, monkeypatch):
+    mysql_only()
+    monkeypatch.setattr(SearchWindow, "SIZE", 3)
+    other_stories()  # the window: three budget stories
+    ArticleFactory(published_ago=timedelta(days=800), title="Zeppelin hangar listed")
+    with CaptureQueriesContext(connection) as queries:
+        assert found(client, "zeppelin hangar") == ["Zeppelin hangar listed"]
+    assert len(archive_queries(queries)) == 1
+    assert "Only the newest stories were searched" not in client.get("/search/?q=zeppelin").text
+
+
+def test_words_too_common_in_the_archive_leave_it_unsearched_and_say_so(client, monkeypatch):
+    mysql_only()
+    monkeypatch.setattr(SearchWindow, "SIZE", 4)
+    monkeypatch.setattr(listing, "SEARCH_ARCHIVE_POSTINGS", 2)
+    ArticleFactory(published_ago=timedelta(days=800), title="Harbour ferry fares")
+    for n in range(3):
+        ArticleFactory(published_ago=timedelta(days=n + 10), title=f"Council budget {n}")
+    ArticleFactory(published_ago=timedelta(minutes=30), title="Tram timetable")
+    for n in range(3):
+        ArticleFactory(published_ago=timedelta(hours=n + 1), title=f"Harbour works {n}")
+    # The window holds the tram story and the three harbour works. "harbour" is in
+    # three of its four stories, so the archive's index would read about three
+    # quarters of the archive's entries for it: more than allowed here.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/", {"q": "harbour ferry"})
+    assert archive_queries(queries) == []
+    assert titles_of(response) == ["Harbour works 0", "Harbour works 1", "Harbour works 2"]
+    assert "Only the newest stories were searched" in response.text

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from accounts.models import User
 from articles.markdown import render_markdown
-from articles.models import Article, ArticleAuthor, ArticleTag, Section, Tag
+from articles.models import Article, ArticleAuthor, ArticleTag, SearchWindow, Section, Tag
 from articles.pagecache import invalidate_public_pages
 
 SECTIONS = [
@@ -104,6 +104,8 @@ Reporting by the newsroom; corrections are listed below the story.
 """,
 ]
 IMAGES_IN_DEMO = 8
+# Scheduled demo stories come only from the newest this many (twenty of them).
+SCHEDULED_SPAN = 400
 DEMO_PICTURE_SIZE = (1600, 900)
 # Articles per transaction, and per INSERT statement (a few MB, under max_allowed_packet).
 BATCH = 10_000
@@ -159,6 +161,8 @@ class Command(BaseCommand):
         people = self._people(password)
         writers = [u for u, role in people if role in ("Author", "Editor", "Contributor")]
         created = self._articles(articles, sections, tags, writers)
+        if created:
+            SearchWindow.rebuild()  # the bulk rows went in behind Article.save()'s back
         self._images(max(0, min(articles, images)))
         invalidate_public_pages()
         self.stdout.write(
@@ -272,9 +276,11 @@ class Command(BaseCommand):
     def _spec(self, i, now, spacing, sections, bodies):
         rng = random.Random(i)  # noqa: S311 - deterministic demo text, not security
         title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
-        # Every twenty stories: one scheduled, one in review, one draft; the newest all live.
+        # Every twenty stories: one in review, one draft and, among the newest
+        # SCHEDULED_SPAN, one scheduled (a newsroom schedules a few, not one in twenty
+        # of its archive); the newest ten all live.
         slot = i % 20 if i >= 10 else None
-        if slot == 3:
+        if slot == 3 and i < SCHEDULED_SPAN:
             status, published_at = Article.Status.PUBLISHED, now + timedelta(days=1 + i % 14)
         elif slot == 7:
             status, published_at = Article.Status.REVIEW, None
