@@ -83,7 +83,7 @@ def social_image_url(article):
     if article.social_image:
         return absolute_url(article.social_image.url)
     if article.featured_image:
-        return absolute_url(article.image_social.url)
+        return absolute_url(article.rendition_url("image_social"))
     return ""
 
 
