@@ -197,7 +197,7 @@ class ArticleFeed(Feed):
             return None
         width = min(FEED_IMAGE_WIDTH, article.featured_image_width)
         attrs = {
-            "url": absolute_url(article.image_medium.url),
+            "url": absolute_url(article.rendition_url("image_medium")),
             "medium": "image",
             "type": "image/webp",
             "width": str(width),

@@ -25,6 +25,11 @@ from .markdown import render_markdown
 BODY_MAX_CHARS = 200_000
 WORDS_PER_MINUTE = 230
 RENDITION_WIDTHS = (480, 960, 1440)
+# imagekit names a rendition by pickling and hashing its spec on every access
+# (a tenth of a millisecond each); the name follows from the source file's name
+# alone, so each URL is worked out once per process (see rendition_url()).
+RENDITION_URLS_KEPT = 20_000
+_rendition_urls = {}
 META_TITLE_MAX = 60
 META_DESCRIPTION_MAX = 160
 # Control characters are invisible, illegal in XML feeds and never meant.
@@ -342,17 +347,27 @@ class Article(models.Model):
     def seo_description(self):
         return self.meta_description or self.standfirst
 
+    def rendition_url(self, spec_name):
+        """The URL of one rendition of the featured image: "image_small", ... "image_social"."""
+        key = (spec_name, self.featured_image.name, settings.MEDIA_URL)
+        url = _rendition_urls.get(key)
+        if url is None:
+            if len(_rendition_urls) >= RENDITION_URLS_KEPT:
+                _rendition_urls.clear()
+            url = _rendition_urls[key] = getattr(self, spec_name).url
+        return url
+
     def renditions(self):
         """(url, width) pairs of the featured image, smallest first, for srcset."""
         if not self.featured_image or not self.featured_image_width:
             return []
-        specs = (self.image_small, self.image_medium, self.image_large)
+        specs = ("image_small", "image_medium", "image_large")
         result = []
         for spec, width in zip(specs, RENDITION_WIDTHS, strict=True):
             actual = min(width, self.featured_image_width)
             if result and result[-1][1] == actual:
                 break
-            result.append((spec.url, actual))
+            result.append((self.rendition_url(spec), actual))
         return result
 
     def rendition_height(self, width):

@@ -190,14 +190,15 @@ def connect_signals():
 # --- Caches built on the generation --------------------------------------------
 
 
-def generation_cached(name, compute):
+def generation_cached(name, compute, record=None):
     """compute(), kept until the public generation changes, like the pages showing it.
 
     For what readers see that costs more than a page can pay on every render
     (a count over the archive, say). Like the pages, it never outlives the next
-    scheduled publication.
+    scheduled publication. record is the (generation, next publication) the
+    request has already read, if any (request.public_generation).
     """
-    generation, next_publication = _generation_record()
+    generation, next_publication = record or _generation_record()
     key = f"{name}:{generation}"
     value = cache.get(key)
     if value is None:
@@ -208,13 +209,14 @@ def generation_cached(name, compute):
     return value
 
 
-def navigation_sections():
+def navigation_sections(record=None):
     """Every section as (name, url) for the menu, cached like the pages that show it."""
     from .models import Section
 
     return generation_cached(
         "nav-sections",
         lambda: [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")],
+        record,
     )
 
 

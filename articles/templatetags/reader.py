@@ -5,7 +5,7 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -20,10 +20,11 @@ _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 FEATURED_SIZES = "(min-width: 52rem) 48rem, 100vw"
 
 
-@register.simple_tag
-def nav_sections():
+@register.simple_tag(takes_context=True)
+def nav_sections(context):
     """Every section for the menu, cached until the next change readers could see."""
-    return navigation_sections()
+    # The generation the page cache read for this request: one cache round trip fewer.
+    return navigation_sections(getattr(context.get("request"), "public_generation", None))
 
 
 register.filter("absolute", absolute_url)
@@ -39,16 +40,35 @@ _SLUG_MARK = "slug-mark"
 _url_prefixes = {}
 
 
+def _url_parts(name, slug):
+    """reverse(name) split where the slug goes, reversed once per URLconf; None if no such URL."""
+    key = (name, slug, get_urlconf(), get_script_prefix(), settings.ROOT_URLCONF)
+    if key not in _url_prefixes:
+        try:
+            url = reverse(name, kwargs={"slug": _SLUG_MARK} if slug else None)
+        except NoReverseMatch:
+            url = None
+        _url_prefixes[key] = url.split(_SLUG_MARK) if url else None
+    return _url_prefixes[key]
+
+
 @register.filter
 def page_url(obj):
     """obj.get_absolute_url() from a prefix reversed once: a list page shows a hundred links."""
-    label = obj._meta.label_lower
-    key = (label, get_urlconf(), get_script_prefix(), settings.ROOT_URLCONF)
-    parts = _url_prefixes.get(key)
+    name = _PAGE_URL_NAMES[obj._meta.label_lower]
+    parts = _url_parts(name, slug=True)
     if parts is None:
-        parts = reverse(_PAGE_URL_NAMES[label], kwargs={"slug": _SLUG_MARK}).split(_SLUG_MARK)
-        _url_prefixes[key] = parts
+        raise NoReverseMatch(f"No URL named {name!r}.")
     return f"{parts[0]}{obj.slug}{parts[1]}"
+
+
+@register.simple_tag
+def reader_url(name, slug=None):
+    """{% url %} for the links every page repeats, reversed once; "" when there is no such URL."""
+    parts = _url_parts(name, slug=slug is not None)
+    if parts is None or slug == "":  # {% url ... as x %} gives "" where reverse() fails
+        return ""
+    return f"{parts[0]}{slug}{parts[1]}" if slug is not None else parts[0]
 
 
 @register.simple_tag(takes_context=True)
@@ -83,7 +103,7 @@ def social_image_url(article):
     if article.social_image:
         return absolute_url(article.social_image.url)
     if article.featured_image:
-        return absolute_url(article.image_social.url)
+        return absolute_url(article.rendition_url("image_social"))
     return ""
 
 
