@@ -644,11 +644,11 @@ class SearchWindow(models.Model):
     search skips it until it is due), under a FULLTEXT index of its own
     (migration 0006), so the usual search costs the same however large the
     archive grows; listing.search() turns to the whole archive only when the
-    window cannot fill a page.
+    window cannot fill a page and the words are rare enough there.
 
-    Article.save() keeps it in the save's own transaction; rebuild() refills it
-    after a bulk load (seed_demo) and compacts its index (`manage.py
-    search_window`, run nightly).
+    Article.save() keeps it in the save's own transaction and trims it after
+    the commit; rebuild() refills it after a bulk load (seed_demo); `manage.py
+    search_window`, run nightly, refills it and rebuilds its FULLTEXT index.
     """
 
     SIZE = 2000
@@ -679,7 +679,13 @@ class SearchWindow(models.Model):
                 "body": article.body,
             },
         )
-        # Rows older than the SIZE-th newest go (a tie with it stays, so a few more may).
+        # After the commit, in a statement of its own: a trim that fails (a deadlock
+        # with another save's trim) must not undo the save; the next one trims.
+        transaction.on_commit(cls.trim, robust=True)
+
+    @classmethod
+    def trim(cls):
+        """Drop rows older than the SIZE-th newest (a tie with it stays, so a few more may)."""
         edge = cls.objects.order_by("-public_since").values_list("public_since", flat=True)
         edge = list(edge[cls.SIZE - 1 : cls.SIZE])
         if edge:
