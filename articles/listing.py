@@ -319,14 +319,14 @@ def archive_postings(terms):
     would cost. A word the window lacks counts as rare.
     """
     table = SearchWindow._meta.db_table
-    columns = f"{table}.title, {table}.standfirst, {table}.body"
-    shares = ", ".join(f"SUM(MATCH ({columns}) AGAINST (%s IN BOOLEAN MODE) > 0)" for _ in terms)
+    matches = [_match_sql(table, [term], "boolean") for term in terms]
+    shares = ", ".join(f"SUM({match} > 0)" for match, _ in matches)
     sql = (
         f"SELECT COUNT(*), (SELECT MAX(id) FROM {Article._meta.db_table}), {shares} "  # noqa: S608
         f"FROM {table}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [f"+{term}" for term in terms])
+        cursor.execute(sql, [against for _, against in matches])
         window, archive, *holding = cursor.fetchone()
     if not window:
         return 0
