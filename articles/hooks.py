@@ -4,9 +4,12 @@ prepublish_checks: callables(article) -> list of warning strings.
 jsonld_extras: callables(article) -> dict merged into the article's JSON-LD.
 detail_select_related: relations the reader's article page loads with the article (one query).
 related_stories: callables(article) -> precomputed related article ids, nearest first, or None.
+detail_loaders: callables(article) that read onto the article what its page shows, so
+    the article, kept in the cache until the next public change, carries it.
 """
 
 prepublish_checks = []
 jsonld_extras = []
 detail_select_related = []
 related_stories = []
+detail_loaders = []

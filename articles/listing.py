@@ -82,16 +82,39 @@ def position(article):
     return article.published_at, article.pk
 
 
+class Card:
+    """A story in a page's list, as far as the list itself needs it: which one,
+    when (for the next page's cursor) and in which section.
+
+    Pages hand these to the card cache (pagecache.CardFragments), which reads
+    whole articles only for the cards it does not hold, so a list page whose
+    cards are cached builds no Article at all.
+    """
+
+    __slots__ = ("pk", "published_at", "section_id")
+
+    def __init__(self, pk, published_at=None, section_id=None):
+        self.pk, self.published_at, self.section_id = pk, published_at, section_id
+
+    def __repr__(self):
+        return f"<Card {self.pk}>"
+
+
+def _cards(rows):
+    return [Card(*row) for row in rows]
+
+
 class Stream:
     """Articles newest first: slicing reads one range of an index, before() seeks past one.
 
     rows is a queryset ordered newest first by the two keyset fields (None: a list
     that is not ordered by time, such as search results, and so has no positions);
-    load turns a slice of rows into the articles a page shows.
+    load turns a slice of rows into the articles a page shows. cards, when set, is
+    the same list as a Stream of Card, for pages that render through the card cache.
     """
 
-    def __init__(self, rows, *, load, keyset=("published_at", "id")):
-        self.rows, self.load, self.keyset = rows, load, keyset
+    def __init__(self, rows, *, load, keyset=("published_at", "id"), cards=None):
+        self.rows, self.load, self.keyset, self.cards = rows, load, keyset, cards
 
     def before(self, position):
         """The stream after position, the (published_at, id) of an article already shown."""
@@ -100,7 +123,8 @@ class Stream:
         field, pk = self.keyset
         when, last = position
         older = Q(**{f"{field}__lt": when}) | Q(**{field: when, f"{pk}__lt": last})
-        return Stream(self.rows.filter(older), load=self.load, keyset=self.keyset)
+        cards = self.cards.before(position) if self.cards is not None else None
+        return Stream(self.rows.filter(older), load=self.load, keyset=self.keyset, cards=cards)
 
     def __getitem__(self, window):
         if not isinstance(window, slice):
@@ -108,20 +132,18 @@ class Stream:
         return self.load(list(self.rows[window]))
 
 
-def _articles(queryset, *, cards=True):
-    rows = queryset.select_related("section").newest_first()
-    return Stream(rows, load=with_cards if cards else list)
+def _articles(queryset):
+    rows = queryset.newest_first()
+    cards = Stream(rows.values_list("pk", "published_at", "section_id"), load=_cards)
+    return Stream(rows.select_related("section"), load=with_cards, cards=cards)
 
 
-def latest(*, exclude=None, cards=True):
-    """The newest public articles, optionally leaving out one (the lead story).
-
-    cards=False skips the prefetch, for a caller that prefetches several lists at once.
-    """
+def latest(*, exclude=None):
+    """The newest public articles, optionally leaving out one (the lead story)."""
     queryset = Article.objects.published()
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
-    return _articles(queryset, cards=cards)
+    return _articles(queryset)
 
 
 def in_section(section):
@@ -139,8 +161,12 @@ def _load_by_id(ids):
 def _through_links(links):
     """Articles whose ids one link table lists newest first (tag or author pages)."""
     # Two queries on purpose: MariaDB cannot LIMIT inside an IN (subquery).
-    ids = links.published().newest_first().values_list("article_id", flat=True)
-    return Stream(ids, load=_load_by_id, keyset=("public_since", "article_id"))
+    rows = links.published().newest_first()
+    keyset = ("public_since", "article_id")
+    # Each link carries its article's public_since, the same instant as published_at.
+    cards = Stream(rows.values_list("article_id", "public_since"), load=_cards, keyset=keyset)
+    ids = rows.values_list("article_id", flat=True)
+    return Stream(ids, load=_load_by_id, keyset=keyset, cards=cards)
 
 
 def tagged(tag):
@@ -152,18 +178,22 @@ def by_author(user):
 
 
 def lead_story():
-    """The newest featured public article, or None."""
-    return (
+    """The newest featured public article as a Card, or None."""
+    row = (
         Article.objects.published()
         .filter(featured=True)
-        .select_related("section")
         .newest_first()
+        .values_list("pk", "published_at", "section_id")
         .first()
     )
+    return Card(*row) if row else None
 
 
-def section_blocks(per_section=4, exclude=()):
-    """[(section, [articles])] in menu order, from the newest stories only."""
+def section_blocks(sections, per_section=4, exclude=()):
+    """[(section, [cards])] in menu order, from the newest stories only.
+
+    sections are the site's sections in menu order (pagecache.public_sections).
+    """
     recent = (
         Article.objects.published()
         .filter(section__isnull=False)
@@ -171,43 +201,32 @@ def section_blocks(per_section=4, exclude=()):
         .newest_first()
         .values_list("pk", "section_id")[:SECTION_BLOCK_WINDOW]
     )
-    picked, counts = [], {}
+    picked = {}
     for pk, section_id in recent:
-        if counts.get(section_id, 0) < per_section:
-            counts[section_id] = counts.get(section_id, 0) + 1
-            picked.append(pk)
-    if not picked:
-        return []
-    articles = Article.objects.filter(pk__in=picked).select_related("section")
-    blocks = {}
-    for article in sorted(articles, key=lambda a: (a.published_at, a.pk), reverse=True):
-        blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
-    return sorted(blocks.values(), key=lambda block: (block[0].position, block[0].name))
+        cards = picked.setdefault(section_id, [])
+        if len(cards) < per_section:
+            cards.append(Card(pk))
+    return [(section, picked[section.pk]) for section in sections if section.pk in picked]
 
 
 def related(article, limit=4):
-    """Up to `limit` public stories sharing a tag or the section, newest first.
+    """Up to `limit` public stories sharing a tag or the section, newest first, with
+    their sections (the compact cards they show in need no more).
 
     One query, whose cost does not grow with the archive. Related stories
     precomputed by another app (hooks.related_stories, e.g. by meaning) come first.
     """
+    public = Article.objects.published().exclude(pk=article.pk).select_related("section")
     for precomputed in hooks.related_stories:
         ids = precomputed(article)
         if ids:
-            found = {
-                a.pk: a
-                for a in Article.objects.published()
-                .filter(pk__in=ids[: limit * 2])
-                .exclude(pk=article.pk)
-                .select_related("section")
-            }
+            found = public.filter(pk__in=ids[: limit * 2]).in_bulk()
             chosen = [found[pk] for pk in ids if pk in found][:limit]
             if chosen:
                 return chosen
     # The newest few of each tag (tag_public_idx) and of the section
     # (article_section_public_idx) hold the newest few sharing any of them, so the
     # candidates cost (tags + 1) short index reads however large the archive.
-    public = Article.objects.published().exclude(pk=article.pk)
     candidates = [
         ArticleTag.objects.published()
         .filter(tag=tag)
@@ -226,7 +245,7 @@ def related(article, limit=4):
     # A derived table, as MariaDB takes no LIMIT directly inside IN (subquery);
     # sql is Django's own, with every value left in params.
     chosen = RawSQL(f"SELECT * FROM ({sql}) AS candidates", params)  # noqa: S608, S611
-    return list(public.filter(pk__in=chosen).select_related("section").newest_first()[:limit])
+    return list(public.filter(pk__in=chosen).newest_first()[:limit])
 
 
 def search_terms(query):
@@ -412,4 +431,6 @@ def _load_search_page(ids):
 
 def search(query):
     """Search results for a reader's query, best first: numbered pages, no positions."""
-    return Stream(_SearchHits(search_terms(query)), load=_load_search_page, keyset=None)
+    hits = _SearchHits(search_terms(query))
+    cards = Stream(hits, load=lambda ids: [Card(pk) for pk in ids], keyset=None)
+    return Stream(hits, load=_load_search_page, keyset=None, cards=cards)

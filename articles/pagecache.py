@@ -209,15 +209,27 @@ def generation_cached(name, compute, record=None):
     return value
 
 
-def navigation_sections(record=None):
-    """Every section as (name, url) for the menu, cached like the pages that show it."""
+def _load_sections():
     from .models import Section
 
-    return generation_cached(
-        "nav-sections",
-        lambda: [(s.name, s.get_absolute_url()) for s in Section.objects.only("name", "slug")],
-        record,
-    )
+    sections = list(Section.objects.only("name", "slug", "position"))
+    for section in sections:
+        section.url = section.get_absolute_url()
+    return sections
+
+
+def public_sections(request=None):
+    """Every section in menu order, each with its url, cached like the pages showing them.
+
+    Read once per request: the menu and the home page's section blocks share it.
+    """
+    sections = getattr(request, "public_sections", None)
+    if sections is None:
+        record = getattr(request, "public_generation", None)
+        sections = generation_cached("sections", _load_sections, record)
+        if request is not None:
+            request.public_sections = sections
+    return sections
 
 
 CARD_TEMPLATE = "includes/article_card.html"
@@ -250,10 +262,6 @@ class CardFragments:
     def fill(self, content):
         if not self.wanted:
             return content
-        from django.template.loader import get_template
-
-        from .listing import with_cards
-
         keys = [self._key(article, options) for article, options in self.wanted]
         found = cache.get_many(set(keys))
         html, missing = {}, {}
@@ -264,23 +272,42 @@ class CardFragments:
             elif key not in missing:
                 missing[key] = (article, options)
         if missing:
-            # One prefetch for the bylines of every card rendered now; compact cards show none.
-            bylined = [article for article, options in missing.values() if not options["compact"]]
-            with_cards(bylined, tags=False)
-            template = get_template(CARD_TEMPLATE)
-            for key, (article, options) in missing.items():
-                html[key] = template.render({"article": article, **options})
+            html.update(self._render(missing))
             timeout = _seconds_left(self.next_publication, settings.PUBLIC_CACHE_SECONDS)
             if timeout > 0:
-                cache.set_many(
-                    {key: (self.generation, html[key]) for key in missing}, timeout=timeout
-                )
+                stored = {key: (self.generation, html[key]) for key in missing}
+                cache.set_many(stored, timeout=timeout)
         pieces = content.split(f"<!--card-{self.mark}-")
         out = [pieces[0]]
         for piece in pieces[1:]:
             index, _, rest = piece.partition("-->")
             out += [html[keys[int(index)]], rest]
         return "".join(out)
+
+    @staticmethod
+    def _render(missing):
+        """{key: card HTML} for the cards the cache lacks. Stories given as listing.Card
+        are read in one query; the bylines of all, in one prefetch (compact cards show none).
+        """
+        from django.template.loader import get_template
+
+        from .listing import with_cards
+        from .models import Article
+
+        given = {a.pk: a for a, _ in missing.values() if isinstance(a, Article)}
+        wanted = {a.pk for a, _ in missing.values()} - set(given)
+        articles = Article.objects.published().filter(pk__in=wanted).select_related("section")
+        articles = {**articles.in_bulk(), **given} if wanted else given
+        bylined = {a.pk for a, options in missing.values() if not options["compact"]}
+        with_cards([articles[pk] for pk in bylined if pk in articles], tags=False)
+        template = get_template(CARD_TEMPLATE)
+        # A story taken down since the list was read shows no card.
+        return {
+            key: template.render({"article": articles[a.pk], **options})
+            if a.pk in articles
+            else ""
+            for key, (a, options) in missing.items()
+        }
 
 
 def card_fragments(request):

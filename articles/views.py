@@ -13,7 +13,7 @@ from aiblogger.site import absolute_url
 
 from . import hooks, listing, policy
 from .models import Article, ArticleSlug, PreviewLink, Section, Tag
-from .pagecache import card_fragments
+from .pagecache import card_fragments, generation_cached, public_sections
 from .pagination import Paginator
 
 # Numbered pages use a small OFFSET; past this one, "Older stories" switches
@@ -50,7 +50,10 @@ class CachedCardsMixin:
 
 
 class PagedArticlesMixin:
-    """A list view paged by articles.pagination; subclasses say which stream()."""
+    """A list view paged by articles.pagination; subclasses say which stream().
+
+    Pages show the stream's cards (listing.Card), filled in from the card cache.
+    """
 
     max_pages = MAX_NUMBERED_PAGES
 
@@ -58,8 +61,9 @@ class PagedArticlesMixin:
         raise NotImplementedError
 
     def paginate(self, **params):
+        cards = self.stream().cards
         paginator = Paginator(
-            self.stream(), per_page=listing.PAGE_SIZE, max_pages=self.max_pages, params=params
+            cards, per_page=listing.PAGE_SIZE, max_pages=self.max_pages, params=params
         )
         return paginator.page(self.request)
 
@@ -68,7 +72,7 @@ class HomeView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
     template_name = "articles/home.html"
 
     def stream(self):
-        return listing.latest(exclude=self.lead.pk if self.lead else None, cards=False)
+        return listing.latest(exclude=self.lead.pk if self.lead else None)
 
     def get_context_data(self, **kwargs):
         # The lead story opens page one and is left out of the stream below it.
@@ -81,9 +85,15 @@ class HomeView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
             if self.lead:
                 shown.append(self.lead.pk)
             context["lead"] = self.lead
-            context["section_blocks"] = listing.section_blocks(exclude=shown)
-        # The cards' bylines are read in one prefetch, for the cards not found in
-        # the card cache (CardFragments.fill): the query count stays fixed.
+            # Page one and its blocks change only with the public generation.
+            sections = public_sections(self.request)
+            context["section_blocks"] = generation_cached(
+                "home-blocks",
+                lambda: listing.section_blocks(sections, exclude=shown),
+                getattr(self.request, "public_generation", None),
+            )
+        # Whole articles are read only for the cards the card cache lacks, in one
+        # query and one prefetch of bylines (CardFragments.fill).
         return context
 
 
@@ -99,9 +109,23 @@ class ArticleDetailView(CachedCardsMixin, DetailView):
             .with_bylines()
         )
 
+    def published_article(self, slug):
+        """The public article at slug with what its page shows, or None; kept in the
+        cache until the next change readers could see, like the pages."""
+
+        def load():
+            article = self.base_queryset().published().filter(slug=slug).first()
+            if article is not None:
+                for loader in hooks.detail_loaders:
+                    loader(article)
+            return article
+
+        record = getattr(self.request, "public_generation", None)
+        return generation_cached(f"story:{slug}", load, record)
+
     def get_object(self, queryset=None):
         slug = self.kwargs["slug"]
-        article = self.base_queryset().published().filter(slug=slug).first()
+        article = self.published_article(slug)
         if article is not None:
             return article
         user = self.request.user
@@ -132,10 +156,25 @@ class ArticleDetailView(CachedCardsMixin, DetailView):
         article = self.object
         return super().get_context_data(
             is_preview=self.is_preview,
-            related=listing.related(article),
+            related=self.related(article),
             canonical_url=article.canonical_url or absolute_url(article.get_absolute_url()),
             **kwargs,
         )
+
+    def related(self, article):
+        """The related stories' cards; their ids are kept until the next public change.
+
+        On a miss they are read whole (one query), so their cards need no second one.
+        """
+        record = getattr(self.request, "public_generation", None)
+        read = []
+
+        def ids():
+            read.extend(listing.related(article))
+            return [story.pk for story in read]
+
+        kept = generation_cached(f"related:{article.pk}", ids, record)
+        return read or [listing.Card(pk) for pk in kept]
 
 
 def last_modified(article):
@@ -212,7 +251,7 @@ def clean_query(raw):
     return text
 
 
-class SearchView(PagedArticlesMixin, TemplateView):
+class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
     template_name = "articles/search.html"
     max_pages = SEARCH_MAX_PAGES
 

@@ -18,4 +18,5 @@ class NewswireConfig(AppConfig):
         hooks.jsonld_extras.append(drafts.jsonld_is_based_on)
         hooks.detail_select_related.append("assist")
         hooks.related_stories.append(drafts.related_ids)
+        hooks.detail_loaders.append(drafts.sources_for)
         post_save.connect(tasks.enqueue_article_assist, sender=Article, dispatch_uid="assist")

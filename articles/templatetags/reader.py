@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from aiblogger.site import absolute_url
 from articles import hooks
-from articles.pagecache import CARD_TEMPLATE, navigation_sections
+from articles.pagecache import CARD_TEMPLATE, public_sections
 
 register = template.Library()
 
@@ -23,8 +23,7 @@ FEATURED_SIZES = "(min-width: 52rem) 48rem, 100vw"
 @register.simple_tag(takes_context=True)
 def nav_sections(context):
     """Every section for the menu, cached until the next change readers could see."""
-    # The generation the page cache read for this request: one cache round trip fewer.
-    return navigation_sections(getattr(context.get("request"), "public_generation", None))
+    return [(section.name, section.url) for section in public_sections(context.get("request"))]
 
 
 register.filter("absolute", absolute_url)

@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from articles.models import Article, Correction, PreviewLink
 from articles.pagecache import invalidate_public_pages, public_cache_generation
 from articles.publishing import article_publish, article_unpublish
-from articles.tests.factories import ArticleFactory
+from articles.tests.factories import ArticleFactory, archive
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +325,48 @@ def test_a_page_reads_all_its_cards_in_one_cache_call(client, monkeypatch):
         keys for keys in calls if any(":card:" in k or k.startswith("card:") for k in keys)
     ]
     assert len(card_calls) == 1
+
+
+def _list_pages(article):
+    return {
+        "home": "/",
+        "section": article.section.get_absolute_url(),
+        "tag": article.tags.first().get_absolute_url(),
+        "author": article.authors.first().get_absolute_url(),
+        "search": reverse("articles:search") + "?q=" + article.title.split()[0],
+        "article": article.get_absolute_url(),
+    }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_page_whose_cards_are_cached_reads_no_whole_article(client):
+    """Lists read ids; whole rows only for the cards the card cache lacks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stories = archive(12)
+    article = stories[1]
+    for name, url in _list_pages(article).items():
+        joiner = "&" if "?" in url else "?"
+        first = client.get(f"{url}{joiner}first=1").text
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(f"{url}{joiner}again=1").text
+        assert again.count('class="card') == first.count('class="card'), name
+        whole_rows = [q["sql"] for q in queries if "`articles_article`.`body`" in q["sql"]]
+        assert not whole_rows, name
+        # The article page reads nothing: its story, related ids and cards are kept.
+        assert len(queries) <= (0 if name == "article" else 3), (name, len(queries))
+
+
+def test_a_story_taken_down_after_its_list_was_read_shows_no_card():
+    from articles.listing import Card
+    from articles.pagecache import CardFragments
+
+    shown = ArticleFactory(published=True, title="Still out")
+    gone = ArticleFactory(published=True, title="Taken down")
+    Article.objects.filter(pk=gone.pk).update(status=Article.Status.DRAFT)
+    cards = CardFragments(public_cache_generation(), None)
+    options = {"is_lead": False, "level": 3, "compact": False, "hide_section": False}
+    page = cards.fill(cards.add(Card(shown.pk), options) + "|" + cards.add(Card(gone.pk), options))
+    assert "Still out" in page
+    assert page.endswith("|")
