@@ -211,12 +211,18 @@ def section_blocks(sections, per_section=4, exclude=()):
 
 def related(article, limit=4):
     """Up to `limit` public stories sharing a tag or the section, newest first, with
-    their sections (the compact cards they show in need no more).
+    their sections and without their bodies (the compact cards they show in need
+    no more).
 
     One query, whose cost does not grow with the archive. Related stories
     precomputed by another app (hooks.related_stories, e.g. by meaning) come first.
     """
-    public = Article.objects.published().exclude(pk=article.pk).select_related("section")
+    public = (
+        Article.objects.published()
+        .exclude(pk=article.pk)
+        .select_related("section")
+        .defer("body", "body_html")  # a card never shows them
+    )
     for precomputed in hooks.related_stories:
         ids = precomputed(article)
         if ids:

@@ -110,14 +110,16 @@ class ArticleDetailView(CachedCardsMixin, DetailView):
         )
 
     def published_article(self, slug):
-        """The public article at slug with what its page shows, or None; kept in the
-        cache until the next change readers could see, like the pages."""
+        """The public article at slug with what its page shows (related stories
+        included), or None; kept in the cache until the next change readers could
+        see, like the pages, and read in one round trip."""
 
         def load():
             article = self.base_queryset().published().filter(slug=slug).first()
             if article is not None:
                 for loader in hooks.detail_loaders:
                     loader(article)
+                article.related_stories = listing.related(article)
             return article
 
         record = getattr(self.request, "public_generation", None)
@@ -154,27 +156,14 @@ class ArticleDetailView(CachedCardsMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
+        if self.is_preview:  # never cached: its related stories are read afresh
+            article.related_stories = listing.related(article)
         return super().get_context_data(
             is_preview=self.is_preview,
-            related=self.related(article),
+            related=article.related_stories,
             canonical_url=article.canonical_url or absolute_url(article.get_absolute_url()),
             **kwargs,
         )
-
-    def related(self, article):
-        """The related stories' cards; their ids are kept until the next public change.
-
-        On a miss they are read whole (one query), so their cards need no second one.
-        """
-        record = getattr(self.request, "public_generation", None)
-        read = []
-
-        def ids():
-            read.extend(listing.related(article))
-            return [story.pk for story in read]
-
-        kept = generation_cached(f"related:{article.pk}", ids, record)
-        return read or [listing.Card(pk) for pk in kept]
 
 
 def last_modified(article):
