@@ -75,26 +75,28 @@ class HomeView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
         return listing.latest(exclude=self.lead.pk if self.lead else None)
 
     def get_context_data(self, **kwargs):
-        # The lead story opens page one and is left out of the stream below it.
-        self.lead = listing.lead_story()
         context = super().get_context_data(**kwargs)
-        page = context["page"] = self.paginate()
-        context["canonical_url"] = page.canonical_url
-        if page.is_first:
-            shown = [article.pk for article in page.articles]
-            if self.lead:
-                shown.append(self.lead.pk)
-            context["lead"] = self.lead
-            # Page one and its blocks change only with the public generation.
-            sections = public_sections(self.request)
-            context["section_blocks"] = generation_cached(
-                "home-blocks",
-                lambda: listing.section_blocks(sections, exclude=shown),
-                getattr(self.request, "public_generation", None),
-            )
+        if self.request.GET.keys() & {"page", "before"}:
+            self.lead = listing.lead_story()
+            context["page"] = self.paginate()
+        else:
+            # Page one, the most read page there is, changes only with the generation.
+            record = getattr(self.request, "public_generation", None)
+            context.update(generation_cached("home-front", self.front_page, record))
+        context["canonical_url"] = context["page"].canonical_url
         # Whole articles are read only for the cards the card cache lacks, in one
         # query and one prefetch of bylines (CardFragments.fill).
         return context
+
+    def front_page(self):
+        """Page one: the lead story, the newest stories below it and a block per section."""
+        # The lead story opens page one and is left out of the stream below it.
+        self.lead = listing.lead_story()
+        page = self.paginate()
+        shown = [card.pk for card in page.articles] + ([self.lead.pk] if self.lead else [])
+        sections = public_sections(self.request)
+        blocks = listing.section_blocks(sections, exclude=shown)
+        return {"lead": self.lead, "page": page, "section_blocks": blocks}
 
 
 class ArticleDetailView(CachedCardsMixin, DetailView):
