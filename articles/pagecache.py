@@ -313,6 +313,8 @@ class CardFragments:
 def card_fragments(request):
     """Start collecting a page's cards; call it before the view reads any article."""
     record = getattr(request, "public_generation", None) or _generation_record()
+    # Read once per request, also for members the page cache passes by.
+    request.public_generation = record
     request.article_cards = CardFragments(*record)
     return request.article_cards
 
