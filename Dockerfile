@@ -15,13 +15,11 @@ RUN python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig
  && apt-get install -y --no-install-recommends build-essential pkg-config default-libmysqlclient-dev $dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY requirements.txt requirements-dev.txt ./
+COPY requirements.txt ./
 # The virtualenv is built here, at the path the runtime uses, and copied whole:
 # the runtime stage never sees a compiler, a wheel or pip.
-# Jinja2 (pinned in requirements-dev.txt) renders the Nginx template in compose's setup step.
 RUN python3 -m venv /app/.venv \
  && /app/.venv/bin/pip install --no-cache-dir -r requirements.txt \
-        "$(grep -i '^jinja2==' requirements-dev.txt)" \
  && /app/.venv/bin/pip uninstall --yes --quiet pip setuptools
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -238,7 +238,7 @@ CARD_TEMPLATE = "includes/article_card.html"
 class CardFragments:
     """Article cards of one page, rendered once per generation and fetched in one get_many.
 
-    While a page renders, the article_card tag asks add() for a marker; fill()
+    While a page renders, article_card() (aiblogger/jinja2.py) asks add() for a marker; fill()
     then swaps every marker for the card's HTML, from the cache or rendered
     now. Each stored card carries the generation its request read before it
     read the article, like the pages, so an edit or takedown retires it with

@@ -69,12 +69,19 @@ def test_production_templates_are_cached_by_django_not_by_a_copied_loader_list()
     probe = (
         "import django; django.setup()\n"
         "from django.conf import settings; from django.template import engines\n"
-        "print('loaders' in settings.TEMPLATES[0]['OPTIONS'])\n"
+        "dtl = [t for t in settings.TEMPLATES if t['BACKEND'].endswith('DjangoTemplates')]\n"
+        "print('loaders' in dtl[0]['OPTIONS'])\n"
         "print(type(engines['django'].engine.template_loaders[0]).__module__)\n"
+        "print(engines['jinja2'].env.auto_reload)\n"
         "print(settings.DATABASES['default']['OPTIONS']['charset'])\n"
     )
     result = python("-c", probe, env=PROD_ENV)
-    assert result.stdout.split() == ["False", "django.template.loaders.cached", "utf8mb4"]
+    assert result.stdout.split() == [
+        "False",
+        "django.template.loaders.cached",
+        "False",
+        "utf8mb4",
+    ]
 
 
 def test_production_settings_use_only_public_names_from_base():

@@ -4,7 +4,7 @@ import pytest
 from django.urls import set_script_prefix
 
 from accounts.tests.factories import UserFactory
-from articles.templatetags.reader import page_url
+from aiblogger.jinja2 import page_url
 from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

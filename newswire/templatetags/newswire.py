@@ -1,14 +1,6 @@
 from django import template
 
-from newswire.drafts import sources_for
-
 register = template.Library()
-
-
-@register.simple_tag
-def article_sources(article):
-    """The newswire sources a story was built from (empty for every other story)."""
-    return sources_for(article)
 
 
 @register.simple_tag
