@@ -11,20 +11,24 @@ each case over HTTPS on loopback, interleaved, at a few concurrencies:
   and "warm" (the same URL again and again, as a burst of readers sends it);
 - home and article answered by the app's page cache past Nginx's microcache.
 
-Then it compares gunicorn worker classes on the app-bound cases, and (part
-"scale") seeds an archive of each size in BENCH_SIZES into its own database
-aiblogger_bench_<size> and measures every public page cold at low concurrency,
-so the table shows how latency grows with the archive. It is a benchmark, not a
+Then it compares gunicorn worker classes on the app-bound cases, times the
+render of each page inside one Django process (part "render": past the page
+caches, as "cold" above, and right after a change readers could see, when every
+cache below the pages is retired too), and (part "scale") seeds an archive of
+each size in BENCH_SIZES into its own database aiblogger_bench_<size> and
+measures every public page cold at low concurrency, so the table shows how
+latency grows with the archive. It is a benchmark, not a
 test: nothing here passes or fails on a number.
 
 Environment: N (10000), BENCH_SECONDS (4), BENCH_CONCURRENCY ("8 64"),
 BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
-("pages classes scale"), BENCH_SIZES ("1000 100000 1000000"),
+("pages classes render scale"), BENCH_SIZES ("1000 100000 1000000"),
 BENCH_SCALE_CONCURRENCY (1), BENCH_FORCE (0). STACK_PORT_OFFSET and
 STACK_DB_SUFFIX move ports and database names, as for the stack tests.
 """
 
 # ruff: noqa: S603, S607 (fixed command lines; wrk and mysql found on PATH)
+import json
 import os
 import platform
 import re
@@ -174,7 +178,7 @@ def bench_settings():
         "rounds": env_int("BENCH_ROUNDS", 2),
         "concurrencies": [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()],
         "worker_classes": os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split(),
-        "parts": os.environ.get("BENCH_PARTS", "pages classes scale").split(),
+        "parts": os.environ.get("BENCH_PARTS", "pages classes render scale").split(),
         "sizes": sorted(
             int(size) for size in os.environ.get("BENCH_SIZES", "1000 100000 1000000").split()
         ),
@@ -241,6 +245,75 @@ def bench_worker_classes(bench, stack, app_cases, config):
     return classes
 
 
+# Run by `manage.py shell` with the stack's production settings and Redis.
+RENDER_CODE = """
+import json, os, time
+from django.db import transaction
+from django.test import Client
+from articles.pagecache import invalidate_public_pages
+
+paths, host, rounds, count = json.loads(os.environ["BENCH_RENDER"])
+client = Client(HTTP_HOST=host)
+mark = os.urandom(4).hex()
+serial = iter(range(10**9))
+
+def render(path):
+    joiner = "&" if "?" in path else "?"
+    started = time.perf_counter()
+    response = client.get(f"{path}{joiner}render={mark}{next(serial)}", secure=True)
+    spent = time.perf_counter() - started
+    assert response.status_code == 200, (path, response.status_code)
+    return spent
+
+def past_page_caches(path):
+    for _ in range(20):
+        render(path)
+    return min(sum(render(path) for _ in range(count)) / count for _ in range(rounds))
+
+def after_a_change(path):
+    times = []
+    for _ in range(rounds * count // 4):
+        with transaction.atomic():
+            invalidate_public_pages()
+        times.append(render(path))
+    return sorted(times)[len(times) // 2]
+
+out = {}
+for name, path in paths:
+    out[name] = [past_page_caches(path) * 1000, after_a_change(path) * 1000]
+print(json.dumps(out))
+"""
+
+
+def render_cases(urls):
+    return [
+        ("hello view", "/bench/hello/"),
+        ("home", "/"),
+        ("article", urls["article"]),
+        ("section", urls["section"]),
+        ("tag", urls["tag"]),
+        ("author", urls["author"]),
+        ("search", "/search/?q=harbour"),
+        ("older stories (keyset, 90% deep)", urls["deep"]),
+    ]
+
+
+def bench_render(stack, urls, config):
+    """{page: (ms past the page caches, ms right after a change)}, in one process.
+
+    Past the page caches: the mean of 200 renders with unique query strings, best
+    of the rounds; what pages are built from (cards, the story, home's page one)
+    comes from Redis, as between two changes. After a change: the median render
+    just after invalidate_public_pages(), which retires all of it with the pages.
+    """
+    job = json.dumps([render_cases(urls), stack.host, max(config["rounds"], 3), 200])
+    stack.env["BENCH_RENDER"] = job
+    try:
+        return stack.shell_json(RENDER_CODE)
+    finally:
+        del stack.env["BENCH_RENDER"]
+
+
 def make_stack(db_name):
     offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
     return Stack(
@@ -268,13 +341,18 @@ def bench_main_stack(config, cold_script):
             ("article cold", urls["article"], True),
         ]
         bench = Bench(stack, config["seconds"], cold_script)
-        for _, path, _ in cases:  # prime every page once, so "warm" means warm
-            bench.run(path, 1)
-        results = bench_pages(bench, cases, config)
-        classes = bench_worker_classes(bench, stack, app_cases, config)
+        results = classes = render = {}
+        if {"pages", "classes"} & set(config["parts"]):
+            for _, path, _ in cases:  # prime every page once, so "warm" means warm
+                bench.run(path, 1)
+            results = bench_pages(bench, cases, config)
+            classes = bench_worker_classes(bench, stack, app_cases, config)
+        if "render" in config["parts"]:
+            print("  render: each page inside one Django process", flush=True)
+            render = bench_render(stack, urls, config)
     finally:
         stack.down()
-    return results, classes, urls
+    return results, classes, urls, render
 
 
 def scale_cases(stack, urls):
@@ -335,17 +413,17 @@ def main():
     cold_script = Path(tempfile.mkstemp(suffix=".lua")[1])
     cold_script.write_text(COLD_SCRIPT)
     started = time.monotonic()
-    results, classes, urls, scale = {}, {}, None, {}
+    results, classes, urls, render, scale = {}, {}, None, {}, {}
     try:
-        if {"pages", "classes"} & set(config["parts"]):
-            results, classes, urls = bench_main_stack(config, str(cold_script))
+        if {"pages", "classes", "render"} & set(config["parts"]):
+            results, classes, urls, render = bench_main_stack(config, str(cold_script))
         if "scale" in config["parts"]:
             scale = bench_scale(config, str(cold_script))
     except StackError as exc:
         sys.exit(f"bench: {exc}")
     finally:
         cold_script.unlink(missing_ok=True)
-    write_report(render_report(results, classes, urls, scale, config, started))
+    write_report(render_report(results, classes, urls, render, scale, config, started))
 
 
 def write_report(report):
@@ -481,12 +559,32 @@ def report_scale(scale, config):
     return lines
 
 
-def render_report(results, classes, urls, scale, config, started):
+def report_render(render, config):
+    lines = [
+        "## Render inside one Django process (Django's test client, production settings, "
+        "Redis; no Nginx or gunicorn)",
+        "",
+        "Past the page caches: the mean of 200 renders with unique query strings, best of "
+        f'{max(config["rounds"], 3)} rounds (what "cold" above measures, without the '
+        "HTTP hops). After a change: the median render right after a change readers could "
+        "see, when the cards, stories and home's page one are read afresh too.",
+        "",
+        "| page | past the page caches, ms | after a change, ms |",
+        "|---|---:|---:|",
+    ]
+    for name, (past, changed) in render.items():
+        lines.append(f"| {name} | {past:.2f} | {changed:.2f} |")
+    return [*lines, ""]
+
+
+def render_report(results, classes, urls, render, scale, config, started):
     lines = report_header(urls, config)
     for concurrency in config["concurrencies"] if results else []:
         lines += report_pages(results, concurrency)
     if classes:
         lines += report_classes(classes, config)
+    if render:
+        lines += report_render(render, config)
     if scale:
         lines += report_scale(scale, config)
     lines.append(

@@ -1,4 +1,4 @@
-"""The bench's scale table: one row per public page, its p50 at each size and the ratio."""
+"""The bench's tables: scale (each page's p50 at each size and the ratio) and render."""
 
 import sys
 from pathlib import Path
@@ -39,3 +39,14 @@ def test_make_bench_runs_the_scale_part_on_sizes_from_the_environment(monkeypatc
     config = bench_run.bench_settings()
     assert config["sizes"] == [300, 100_000]
     assert "scale" in config["parts"]
+
+
+def test_render_table_gives_each_page_both_costs_and_runs_by_default(monkeypatch):
+    render = {"home": [3.44, 22.58], "article": [3.05, 15.87]}
+    table = "\n".join(bench_run.report_render(render, {"rounds": 2}))
+    assert "| page | past the page caches, ms | after a change, ms |" in table
+    assert "| home | 3.44 | 22.58 |" in table
+    assert "best of 3 rounds" in table
+    monkeypatch.setenv("BENCH_FORCE", "1")
+    monkeypatch.delenv("BENCH_PARTS", raising=False)
+    assert "render" in bench_run.bench_settings()["parts"]
