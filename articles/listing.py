@@ -249,11 +249,16 @@ def related(article, limit=4):
         candidates.append(section.newest_first().values_list("pk")[:limit])
     if not candidates:
         return []
-    ids = candidates[0].union(*candidates[1:], all=True)
-    sql, params = ids.query.sql_with_params()
-    # A derived table, as MariaDB takes no LIMIT directly inside IN (subquery);
-    # sql is Django's own, with every value left in params.
-    chosen = RawSQL(f"SELECT * FROM ({sql}) AS candidates", params)  # noqa: S608, S611
+    # Each candidate list in a derived table of its own, as SQLite takes no LIMIT
+    # in a member of a UNION, and the union in one more, as MariaDB takes no LIMIT
+    # directly inside IN (subquery). The SQL is Django's own, every value in params.
+    parts, params = [], []
+    for number, candidate in enumerate(candidates):
+        sql, candidate_params = candidate.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS c{number}")  # noqa: S608
+        params += candidate_params
+    union = " UNION ALL ".join(parts)
+    chosen = RawSQL(f"SELECT * FROM ({union}) AS candidates", params)  # noqa: S608, S611
     return list(public.filter(pk__in=chosen).newest_first()[:limit])
 
 
