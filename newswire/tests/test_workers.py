@@ -15,6 +15,12 @@ from newswire.tasks import poll_source_task
 from newswire.tests.conftest import rss
 
 ROOT = Path(__file__).resolve().parents[2]
+# Concurrent writers need a database server; SQLite's in-memory test database
+# locks its tables against a second connection.
+needs_server = pytest.mark.skipif(
+    "mysql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="concurrent writers need a database server (MariaDB)",
+)
 
 
 def _worker_env():
@@ -22,17 +28,15 @@ def _worker_env():
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "aiblogger.settings.test"
     env["NEWSWIRE_ALLOW_PRIVATE_NETWORKS"] = "1"
-    if "mysql" in db["ENGINE"]:
-        env["DATABASE_URL"] = (
-            f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 3306}/{db['NAME']}"
-        )
-    else:
-        pytest.skip("two processes need a database server (MariaDB)")
+    env["DATABASE_URL"] = (
+        f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 3306}/{db['NAME']}"
+    )
     return env
 
 
 # serialized_rollback restores the newsroom roles the flush removes.
+@needs_server
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_poll_one_source_at_once(feed_server):
     assert connection.settings_dict["NAME"].startswith("test_")
@@ -108,6 +112,7 @@ def test_poll_feeds_enqueue_queues_one_task_per_due_source():
 
 
 # serialized_rollback restores the newsroom roles the flush removes.
+@needs_server
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_poll_feeds_fetches_several_sources_at_once(feed_server, settings):
     import time
