@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 import unicodedata
 
@@ -125,7 +126,9 @@ class ArticleDetailView(CachedCardsMixin, DetailView):
             return article
 
         record = getattr(self.request, "public_generation", None)
-        return generation_cached(f"story:{slug}", load, record)
+        # Hashed: an address may be longer than a cache key should be.
+        key = hashlib.blake2b(slug.encode(), digest_size=16).hexdigest()
+        return generation_cached(f"story:{key}", load, record)
 
     def get_object(self, queryset=None):
         slug = self.kwargs["slug"]
