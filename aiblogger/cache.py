@@ -11,15 +11,18 @@ more; cache_degraded() tells /healthz and anyone else whether this process
 currently finds the cache failing.
 
 Entries that survive an outage cannot outlive a missed invalidation: see the
-bound in articles/pagecache.py.
+bound in articles/pagecache.py. An entry this code cannot unpickle (one that an
+earlier release stored, whose classes have changed since) is read as a miss too,
+so a deploy never turns a cached object into an error page.
 """
 
 import logging
+import pickle
 import threading
 import time
 from functools import wraps
 
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import ConnectionError, TimeoutError
 
 logger = logging.getLogger(__name__)
@@ -115,6 +118,19 @@ def _incr_missing(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found (cache unavailable).")
 
 
+class ReleaseSafeSerializer(RedisSerializer):
+    """Django's serializer, reading an entry it cannot unpickle as None (a miss)."""
+
+    UNREADABLE = (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError)
+
+    def loads(self, data):
+        try:
+            return super().loads(data)
+        except self.UNREADABLE as error:
+            logger.warning("Cache entry unreadable by this release, read as a miss: %r", error)
+            return None
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis client, building one redis.Redis per connection pool, not one per call.
 
@@ -124,6 +140,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
     """
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("serializer", ReleaseSafeSerializer)
         super().__init__(*args, **kwargs)
         self._clients = {}
 

@@ -196,6 +196,40 @@ def test_redis_back_with_entries_from_before_a_missed_takedown_serves_them_brief
     assert "Withdrawn story" not in client.get("/").text
 
 
+class _GoneInThisRelease:
+    """A class an earlier release pickled into the cache and this one no longer has."""
+
+
+@pytest.mark.django_db
+def test_cache_entries_an_earlier_release_pickled_are_read_as_misses(
+    client, settings, own_redis, monkeypatch, caplog
+):
+    import pickle
+    import sys
+
+    import redis
+
+    settings.CACHES = redis_cache(OWN_REDIS_PORT, prefix="release")
+    article = ArticleFactory(published=True, title="Still readable")
+    for url in ("/", article.get_absolute_url()):
+        assert client.get(url, {"first": 1}).status_code == 200
+    # Every kept object (story, home's page one, sections, cards) now holds a class
+    # this code cannot find, as after a deploy that renamed one.
+    stale = pickle.dumps(_GoneInThisRelease())
+    monkeypatch.delattr(sys.modules[__name__], "_GoneInThisRelease")
+    server = redis.Redis(port=OWN_REDIS_PORT)
+    kept = [key for key in server.keys("release:*") if b"public-pages:generation" not in key]
+    assert kept
+    for key in kept:
+        server.set(key, stale, keepttl=True)
+    with caplog.at_level(logging.WARNING, logger="aiblogger.cache"):
+        for url in ("/", article.get_absolute_url()):
+            response = client.get(url, {"again": 1})
+            assert response.status_code == 200, url
+            assert "Still readable" in response.text, url
+    assert "unreadable by this release" in caplog.text
+
+
 # --- Scheduled stories ---------------------------------------------------------
 
 
