@@ -462,8 +462,9 @@ check "deploy.yml stops a release that fails check --deploy" test "$?" -ne 0
 check "...and removes it, leaving the live release alone" \
     bash -c "[ \"\$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')\" = '$releases_before' ] && [ \"\$(in_guest readlink /srv/aiblogger/current)\" = '$new_release' ]"
 git -C "$WORK/src" revert --quiet --no-edit HEAD
-# After the switch: a release whose pages fail (a broken base template).
-echo "{% no_such_tag %}" >>"$WORK/src/templates/base.html"
+# After the switch: a release whose pages fail (a broken base template, Jinja2's
+# since the reader pages moved to jinja2/: an unknown tag fails every page).
+echo "{% no_such_tag %}" >>"$WORK/src/jinja2/base.html"
 git -C "$WORK/src" commit --quiet -am "deploy test: home page fails"
 playbook deploy.yml deploy-bad-smoke
 check "deploy.yml notices the failed smoke test" test "$?" -ne 0
