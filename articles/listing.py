@@ -429,22 +429,12 @@ class _SearchHits:
         return self.ids[window]
 
 
-def _load_search_page(ids):
-    """The page's articles in ranked order, without the bodies a card never shows."""
-    if not ids:
-        return []
-    found = (
-        Article.objects.published()
-        .filter(pk__in=ids)
-        .defer("body", "body_html")
-        .select_related("section")
-    )
-    by_id = {article.pk: article for article in found}
-    return with_cards([by_id[pk] for pk in ids if pk in by_id], tags=False)
-
-
 def search(query):
-    """Search results for a reader's query, best first: numbered pages, no positions."""
+    """Search results for a reader's query, best first: numbered pages, no positions.
+
+    Only pages show search results (no feed), so the stream is its own card stream.
+    """
     hits = _SearchHits(search_terms(query))
-    cards = Stream(hits, load=lambda ids: [Card(pk) for pk in ids], keyset=None)
-    return Stream(hits, load=_load_search_page, keyset=None, cards=cards)
+    stream = Stream(hits, load=lambda ids: [Card(pk) for pk in ids], keyset=None)
+    stream.cards = stream
+    return stream
