@@ -78,22 +78,23 @@ class HomeView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.request.GET.keys() & {"page", "before"}:
-            self.lead = listing.lead_story()
-            context["page"] = self.paginate()
+            context.update(self.home_page())
         else:
             # Page one, the most read page there is, changes only with the generation.
             record = getattr(self.request, "public_generation", None)
-            context.update(generation_cached("home-front", self.front_page, record))
+            context.update(generation_cached("home-front", self.home_page, record))
         context["canonical_url"] = context["page"].canonical_url
         # Whole articles are read only for the cards the card cache lacks, in one
         # query and one prefetch of bylines (CardFragments.fill).
         return context
 
-    def front_page(self):
-        """Page one: the lead story, the newest stories below it and a block per section."""
-        # The lead story opens page one and is left out of the stream below it.
+    def home_page(self):
+        """The page asked for; page one also has the lead story and a block per section."""
+        # The lead story opens page one and is left out of the stream on every page.
         self.lead = listing.lead_story()
         page = self.paginate()
+        if not page.is_first:
+            return {"page": page}
         shown = [card.pk for card in page.articles] + ([self.lead.pk] if self.lead else [])
         sections = public_sections(self.request)
         blocks = listing.section_blocks(sections, exclude=shown)

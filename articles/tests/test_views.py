@@ -40,6 +40,19 @@ def test_home_leads_with_the_latest_featured_story(client):
     assert lead.title not in stream, "the lead story is not repeated below itself"
 
 
+def test_home_page_one_asked_for_by_number_shows_the_lead_and_the_blocks_too(client):
+    section = SectionFactory(name="Politics", slug="politics")
+    ArticleFactory(published_ago=timedelta(minutes=20), featured=True, title="Lead story")
+    for n in range(25):
+        ArticleFactory(published_ago=timedelta(minutes=30 + n), section=section)
+    for url in ("/", "/?page=1"):
+        text = client.get(url).text
+        assert "Lead story" in text.split('class="lead"', 1)[1].split("</section>", 1)[0], url
+        assert 'id="block-politics"' in text, url
+    page_two = client.get("/?page=2").text
+    assert 'class="lead"' not in page_two and 'id="block-politics"' not in page_two
+
+
 def test_home_hides_drafts_reviews_and_scheduled_stories(client):
     ArticleFactory(published_ago=timedelta(minutes=5), title="Visible story")
     ArticleFactory(title="Draft story")
