@@ -161,11 +161,18 @@ def article_card(context, article, is_lead=False, level=3, compact=False, hide_s
 
 @pass_context
 def csp_nonce_attr(context):
-    """' nonce="…"' when django-csp gives this request a nonce, else nothing."""
-    request = context.get("request")
-    if request is None or not hasattr(request, "csp_nonce"):
-        return ""
-    return format_html(' nonce="{}"', str(request.csp_nonce))
+    """' nonce="…"' when django-csp gives this request a nonce, else nothing.
+
+    A part rendered for every reader (articles.views.story_parts) passes csp_nonce,
+    a placeholder each request replaces with its own.
+    """
+    nonce = context.get("csp_nonce")
+    if nonce is None:
+        request = context.get("request")
+        if request is None or not hasattr(request, "csp_nonce"):
+            return ""
+        nonce = request.csp_nonce
+    return format_html(' nonce="{}"', str(nonce))
 
 
 def social_image_url(article):

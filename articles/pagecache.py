@@ -198,15 +198,28 @@ def generation_cached(name, compute, record=None):
     scheduled publication. record is the (generation, next publication) the
     request has already read, if any (request.public_generation).
     """
+    return generation_cached_many({name: compute}, record)[name]
+
+
+def generation_cached_many(computes, record=None):
+    """{name: value} for {name: compute} as generation_cached, read in one round trip."""
     generation, next_publication = record or _generation_record()
-    key = f"{name}:{generation}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
+    keys = {name: f"{name}:{generation}" for name in computes}
+    found = cache.get_many(list(keys.values()))
+    values, missing = {}, {}
+    for name, key in keys.items():
+        value = found.get(key)
+        if value is None:
+            value = missing[key] = computes[name]()
+        values[name] = value
+    if missing:
         timeout = _seconds_left(next_publication, settings.PUBLIC_CACHE_SECONDS)
         if timeout > 0:
-            cache.set(key, value, timeout)
-    return value
+            cache.set_many(missing, timeout)
+    return values
+
+
+SECTIONS = "sections"
 
 
 def _load_sections():
@@ -226,10 +239,26 @@ def public_sections(request=None):
     sections = getattr(request, "public_sections", None)
     if sections is None:
         record = getattr(request, "public_generation", None)
-        sections = generation_cached("sections", _load_sections, record)
+        sections = generation_cached(SECTIONS, _load_sections, record)
         if request is not None:
             request.public_sections = sections
     return sections
+
+
+def generation_cached_with_sections(request, name, compute):
+    """generation_cached(name, compute), read in the same round trip as the menu's
+    sections, which public_sections(request) then answers without asking again."""
+    record = getattr(request, "public_generation", None)
+    if getattr(request, "public_sections", None) is not None:
+        return generation_cached(name, compute, record)
+
+    def load_sections():  # first, so a compute() that shows the sections reads these
+        request.public_sections = _load_sections()
+        return request.public_sections
+
+    found = generation_cached_many({SECTIONS: load_sections, name: compute}, record)
+    request.public_sections = found[SECTIONS]
+    return found[name]
 
 
 CARD_TEMPLATE = "includes/article_card.html"

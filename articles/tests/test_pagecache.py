@@ -165,11 +165,14 @@ def test_an_edit_changes_the_etag(client, on_commit):
     assert response["ETag"] != etag
 
 
-def test_each_cached_page_gets_its_own_csp_nonce(client):
+# The same address twice: the second is a page-cache hit. Two addresses: the second
+# is rendered past the page cache, around the story kept from the first.
+@pytest.mark.parametrize("queries", [("", ""), ("?first=1", "?second=1")])
+def test_each_cached_page_gets_its_own_csp_nonce(client, queries):
     article = ArticleFactory(published=True)
     nonces = []
-    for _ in range(2):
-        response = client.get(article.get_absolute_url())
+    for query in queries:
+        response = client.get(article.get_absolute_url() + query)
         header = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])[1]
         script = re.search(r'<script type="application/ld\+json" nonce="([^"]+)"', response.text)
         assert script[1] == header, "the JSON-LD carries the nonce this response allows"
@@ -325,6 +328,39 @@ def test_a_page_reads_all_its_cards_in_one_cache_call(client, monkeypatch):
         keys for keys in calls if any(":card:" in k or k.startswith("card:") for k in keys)
     ]
     assert len(card_calls) == 1
+
+
+def test_an_article_past_the_page_cache_reads_its_story_and_the_menu_in_one_cache_call(
+    client, monkeypatch
+):
+    """Rendered once per generation, an article page then costs one cache read
+    besides the page cache's own (the generation and the page) and its store."""
+    from django.core.cache import cache
+
+    article = ArticleFactory(published=True, title="Kept whole")
+    ArticleFactory(published=True, section=article.section)  # a related story
+    client.get(article.get_absolute_url())
+    reads, inside = [], []
+
+    def spy(original):
+        def read(key, *args, **kwargs):
+            if not inside:  # a backend's get_many may call its own get
+                reads.append(key)
+            inside.append(key)
+            try:
+                return original(key, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, spy(getattr(cache, name)))
+    response = client.get(article.get_absolute_url() + "?again=1")
+    assert "Kept whole" in response.text
+    assert "Related stories" in response.text
+    assert len(reads) == 2, reads  # the page cache's, then the story's with the sections
+    assert any(key.startswith("sections:") for key in reads[1]), reads
 
 
 def _list_pages(article):
