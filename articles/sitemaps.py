@@ -8,12 +8,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import SitemapIndexItem, sitemap, x_robots_tag
+from django.contrib.sitemaps.views import sitemap, x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -35,6 +34,11 @@ SITEMAP_HEAD = (
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
 )
 SITEMAP_TAIL = "</urlset>\n"
+INDEX_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+)
+INDEX_TAIL = "</sitemapindex>\n"
 # Google News reads at most 1,000 stories per sitemap.
 NEWS_LIMIT = 1000
 # Well under the protocol's 50,000, so an uncached page renders in about half a second.
@@ -241,26 +245,28 @@ def _without_last_modified(response):
 
 @x_robots_tag
 def index(request):
-    """The sitemap index: every page of every sitemap, and the news sitemap."""
+    """The sitemap index: every page of every sitemap, and the news sitemap.
+
+    Built without a template, like an article sitemap page: Django's
+    sitemap_index.xml costs about 15 µs an entry, and a million articles make
+    200 pages of them.
+    """
     children = [
         (reverse("feeds:sitemap-section", kwargs={"section": name}), sitemap_class())
         for name, sitemap_class in SITEMAPS.items()
     ]
     children.append((reverse("feeds:sitemap-news"), NewsSitemap()))
-    entries = []
+    parts = [INDEX_HEAD]
     for path, child in children:
-        location, lastmod = absolute_url(path), child.get_latest_lastmod()
-        entries.append(SitemapIndexItem(location, lastmod))
-        entries.extend(
-            SitemapIndexItem(f"{location}?p={page}", lastmod)
+        location, lastmod = escape(absolute_url(path)), child.get_latest_lastmod()
+        dated = f"<lastmod>{localtime(lastmod).isoformat()}</lastmod>" if lastmod else ""
+        parts.append(f"<sitemap><loc>{location}</loc>{dated}</sitemap>")
+        parts.extend(
+            f"<sitemap><loc>{location}?p={page}</loc>{dated}</sitemap>"
             for page in range(2, child.paginator.num_pages + 1)
         )
-    return TemplateResponse(
-        request,
-        "sitemap_index.xml",
-        {"sitemaps": entries},
-        content_type="application/xml; charset=utf-8",
-    )
+    parts.append(INDEX_TAIL)
+    return HttpResponse("".join(parts), content_type="application/xml; charset=utf-8")
 
 
 @x_robots_tag
