@@ -48,6 +48,7 @@ import base64
 import hashlib
 import math
 import os
+import re
 import secrets
 import time
 from functools import wraps
@@ -76,6 +77,13 @@ CHECKPOINT = "public-pages"
 # hand every reader the same nonce.
 NONCE_PLACEHOLDER = b"__aiblogger_csp_nonce__"
 MESSAGES_COOKIE = "messages"
+# Query parameters that only tell analytics where a reader came from (campaigns,
+# social networks' and ad networks' click ids). No page reads them, so an address
+# differing only by them is the same page and the same cache entry. Nginx's
+# microcache key repeats this pattern (nginx/aiblogger.conf.j2).
+TRACKING_PARAMETERS = re.compile(
+    r"utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|twclid|igshid|mc_cid|mc_eid|yclid|_ga|_gl"
+)
 # Saves that change nothing a reader sees: every log-in writes last_login.
 PRIVATE_FIELDS = frozenset({"last_login", "password"})
 
@@ -370,8 +378,17 @@ def _cacheable_response(request, response):
 
 
 def _page_key(request):
-    url = request.build_absolute_uri().encode("utf-8", "surrogateescape")
-    return f"page:{hashlib.sha256(url).hexdigest()}"
+    """The page's cache key: its address, less the parameters only analytics read."""
+    url = request.build_absolute_uri()
+    base, _, query = url.partition("?")  # the path's own "?" arrives as %3F
+    if query:
+        kept = [
+            pair
+            for pair in query.split("&")
+            if not TRACKING_PARAMETERS.fullmatch(pair.partition("=")[0])
+        ]
+        url = f"{base}?{'&'.join(kept)}" if kept else base
+    return f"page:{hashlib.sha256(url.encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
 def _stored_form(request, response):

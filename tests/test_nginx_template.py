@@ -1,5 +1,6 @@
 """The shared Nginx template: upstreams, the gzip stage before the microcache, Ansible."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -110,3 +111,23 @@ def test_the_ansible_role_defines_every_variable_the_template_requires():
     # The drop-in that clears a socket left by a killed Nginx names the same file.
     install = (ROOT / "ansible/roles/nginx/tasks/install.yml").read_text()
     assert "ExecStartPre=-/bin/rm -f {{ nginx_gzip_socket }}" in install
+
+
+def _cache_uri(site, request_uri):
+    """$aiblogger_cache_uri for request_uri, by the map's regex (PCRE's (?<name>) as Python's)."""
+    line = next(line for line in site.splitlines() if "(?<aiblogger_path>" in line)
+    pattern = line.strip().split('"')[1].removeprefix("~").replace("(?<", "(?P<")
+    match = re.match(pattern, request_uri)
+    return match["aiblogger_path"] if match else request_uri
+
+
+def test_the_microcache_key_leaves_out_the_page_caches_tracking_parameters():
+    from articles.pagecache import TRACKING_PARAMETERS
+
+    site = render()
+    assert TRACKING_PARAMETERS.pattern in site, "the two lists of parameters differ"
+    assert "proxy_cache_key $scheme$host$aiblogger_cache_uri;" in directives(site)
+    shared = "/articles/a/?utm_source=newsletter&utm_medium=email&fbclid=IwAR0x&gclid"
+    assert _cache_uri(site, shared) == "/articles/a/"
+    for other in ["/articles/a/?page=2&fbclid=1", "/articles/a/?fbclidx=1", "/a/%3Ffbclid=1"]:
+        assert _cache_uri(site, other) == other

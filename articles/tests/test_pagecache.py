@@ -406,3 +406,39 @@ def test_a_story_taken_down_after_its_list_was_read_shows_no_card():
     page = cards.fill(cards.add(Card(shown.pk), options) + "|" + cards.add(Card(gone.pk), options))
     assert "Still out" in page
     assert page.endswith("|")
+
+
+@pytest.mark.parametrize(
+    ("shared", "same_as"),
+    [
+        ("?fbclid=IwAR0x", ""),
+        ("?utm_source=newsletter&utm_medium=email&utm_campaign=monday", ""),
+        ("?q=harbour&gclid=abc&_ga=1.2", "?q=harbour"),
+        ("?utm_source=x&page=2", "?page=2"),
+    ],
+)
+def test_tracking_parameters_share_the_cache_entry_of_the_address_without_them(
+    rf, shared, same_as
+):
+    from articles.pagecache import _page_key
+
+    assert _page_key(rf.get(f"/search/{shared}")) == _page_key(rf.get(f"/search/{same_as}"))
+
+
+@pytest.mark.parametrize("other", ["?ref=social", "?fbclidx=1", "?page=2", "%3Ffbclid=1"])
+def test_any_other_parameter_is_another_cache_entry(rf, other):
+    from articles.pagecache import _page_key
+
+    assert _page_key(rf.get(f"/search/{other}")) != _page_key(rf.get("/search/"))
+
+
+def test_a_story_shared_with_a_click_id_is_served_from_the_page_cache(client, monkeypatch):
+    from articles import pagecache
+
+    article = ArticleFactory(published=True, title="Gone viral")
+    client.get(article.get_absolute_url())
+    hits = []
+    monkeypatch.setattr(pagecache.metrics, "page_cache_hit", lambda: hits.append(1))
+    response = client.get(article.get_absolute_url() + "?fbclid=IwAR2abc&utm_source=facebook")
+    assert "Gone viral" in response.text
+    assert hits == [1]

@@ -122,6 +122,22 @@ def _cached_pair(client, path):
     return stored, hit
 
 
+def test_a_story_shared_with_tracking_parameters_is_served_from_the_microcache(client, urls):
+    """Readers from a social network arrive with ?fbclid=…: one cached page serves them all.
+
+    Nginx's map drops a query string made of tracking parameters alone; with other
+    parameters (?page=2&fbclid=…) the request reaches Django's page cache, which
+    drops them too (articles/tests/test_pagecache.py).
+    """
+    bare = urls["article"]
+    _cached_pair(client, bare)
+    for query in ("?fbclid=IwAR1", "?utm_source=newsletter&utm_medium=email"):
+        hit = client.get(bare + query)
+        assert hit.headers.get("X-Cache-Status") == "HIT", f"{query} missed the microcache"
+    other = client.get(f"{bare}?ref={secrets.token_hex(4)}")
+    assert other.headers.get("X-Cache-Status") == "MISS", "another parameter shared an entry"
+
+
 @pytest.mark.parametrize("page", ["article", "feed"])
 def test_a_microcache_hit_sends_the_gzip_bytes_stored_once(stack, client, urls, page):
     """Compressing the page again on every hit made a hit cost 3-5 static files."""
