@@ -163,7 +163,7 @@ def article_card(context, article, is_lead=False, level=3, compact=False, hide_s
 def csp_nonce_attr(context):
     """' nonce="…"' when django-csp gives this request a nonce, else nothing.
 
-    A part rendered for every reader (articles.views.story_parts) passes csp_nonce,
+    A part rendered for every reader (articles.views.StoryPage) passes csp_nonce,
     a placeholder each request replaces with its own.
     """
     nonce = context.get("csp_nonce")

@@ -218,7 +218,9 @@ def generation_cached_many(computes, record=None):
     for name, key in keys.items():
         value = found.get(key)
         if value is None:
-            value = missing[key] = computes[name]()
+            value = computes[name]()
+            if value is not None:  # nothing is kept for an address that has no page
+                missing[key] = value
         values[name] = value
     if missing:
         timeout = _seconds_left(next_publication, settings.PUBLIC_CACHE_SECONDS)

@@ -442,3 +442,31 @@ def test_a_story_shared_with_a_click_id_is_served_from_the_page_cache(client, mo
     response = client.get(article.get_absolute_url() + "?fbclid=IwAR2abc&utm_source=facebook")
     assert "Gone viral" in response.text
     assert hits == [1]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_page_shows_the_tracking_parameters_it_was_rendered_with(client):
+    """A page rendered for ?utm_source=… is kept for every reader of the address
+    without it, so nothing on it may come from those parameters."""
+    article = archive(12)[1]
+    pages = {**_list_pages(article), "feed": "/feeds/latest.rss", "sitemap": "/sitemap.xml"}
+    for name, url in pages.items():
+        joiner = "&" if "?" in url else "?"
+        tracked = client.get(f"{url}{joiner}utm_source=trackme1&fbclid=trackme2")
+        assert tracked.status_code == 200, name
+        assert b"trackme" not in tracked.content, name
+
+
+def test_an_address_with_no_article_keeps_nothing_in_the_cache(client, monkeypatch):
+    """A crawler trying made-up addresses must not fill the cache with empty entries."""
+    from django.core.cache import cache
+
+    ArticleFactory(published=True)  # a section for the menu
+    stored = []
+    original = cache.set_many
+    monkeypatch.setattr(
+        cache, "set_many", lambda data, *a, **kw: stored.extend(data) or original(data, *a, **kw)
+    )
+    assert client.get("/articles/no-such-story/").status_code == 404
+    assert not [key for key in stored if key.startswith("story-page:")], stored
+    assert any(key.startswith("sections:") for key in stored), "the menu is still kept"
