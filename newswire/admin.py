@@ -7,6 +7,7 @@ manage sources; authors and editors view and act on items; contributors have non
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
@@ -21,6 +22,10 @@ from .tasks import poll_source
 
 
 class SourceForm(forms.ModelForm):
+    # Added by URL, the feed is read inside the editor's request: a few seconds at most, so a
+    # slow server cannot hold a web worker. Typing a name skips the read (the poller has more).
+    CHECK_TIMEOUT = 5  # seconds
+
     class Meta:
         model = Source
         fields = (
@@ -34,7 +39,8 @@ class SourceForm(forms.ModelForm):
         if url and not data.get("name"):
             # Add by URL: read the name and the site from the feed itself.
             try:
-                response = fetch.fetch(url)
+                timeout = min(self.CHECK_TIMEOUT, settings.NEWSWIRE_FETCH_TIMEOUT)
+                response = fetch.fetch(url, timeout=timeout)
                 feed = fetch.parse(response.body, response.content_type, response.url)
             except fetch.FetchError as exc:
                 message = f"Could not read the feed: {exc}. Fix the address or type a name."

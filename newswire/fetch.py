@@ -1,8 +1,10 @@
 """Fetch and parse feeds hosted by strangers: every URL and every byte is hostile until checked.
 
-fetch() refuses inward addresses after DNS resolution on every hop, caps time, size and
-redirects, and speaks conditional GET; parse() turns RSS, Atom or JSON Feed bytes into plain
-entries, refusing entity declarations and documents with too many items before parsing them.
+fetch() refuses any address that is not globally routable unicast after DNS resolution on every
+hop, and holds one deadline and one byte allowance over the whole exchange: connect, TLS, every
+status line and header (100 Continue included) and the body. parse() turns RSS, Atom or JSON
+Feed bytes into plain entries; check_document() refuses entity declarations and documents with
+too many items before parsing them, decided on the text as the parser will decode it.
 """
 
 import calendar
@@ -23,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import feedparser.datetimes
+import feedparser.encodings
 import nh3
 from django.conf import settings
 
@@ -34,9 +37,47 @@ ACCEPT = (
     "application/feed+json, application/rss+xml, application/atom+xml, "
     "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
 )
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_ITEM_TAGS = re.compile(rb"<(?:[\w-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Over the decoded text: any element whose local name is item or entry, whatever its prefix
+# (<x.y:item>) or case (feedparser's loose parser takes <ITEM> too), so never fewer than parsed.
+_ITEM_TAGS = re.compile(r"<(?:[^\s<>/!?=\"']*:)?(?:item|entry)(?![\w.:-])", re.IGNORECASE)
+_ENTITY_DECL = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
+
+# The IANA special-purpose address registries (IPv4 and IPv6, as of 2025), multicast and the
+# reserved ranges, each with the name a refusal gives: none of them is fetched from, whatever
+# Python's own tables say. Forms that carry an IPv4 address are judged by that address.
+SPECIAL_V4 = {
+    ipaddress.IPv4Network(net): name
+    for net, name in (
+        ("0.0.0.0/8", "this-network"), ("10.0.0.0/8", "private"),
+        ("100.64.0.0/10", "shared (carrier NAT)"), ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private"),
+        ("192.0.0.0/24", "IETF protocol assignment"), ("192.0.2.0/24", "documentation"),
+        ("192.31.196.0/24", "AS112 anycast"), ("192.52.193.0/24", "AMT anycast"),
+        ("192.88.99.0/24", "6to4 relay anycast"), ("192.168.0.0/16", "private"),
+        ("192.175.48.0/24", "AS112 anycast"), ("198.18.0.0/15", "benchmarking"),
+        ("198.51.100.0/24", "documentation"), ("203.0.113.0/24", "documentation"),
+        ("224.0.0.0/4", "multicast"), ("255.255.255.255/32", "broadcast"),
+        ("240.0.0.0/4", "reserved"),
+    )
+}  # fmt: skip
+SPECIAL_V6 = {
+    ipaddress.IPv6Network(net): name
+    for net, name in (
+        ("::/128", "unspecified"), ("::1/128", "loopback"),
+        ("64:ff9b:1::/48", "local-use NAT64"), ("100::/64", "discard-only"),
+        ("100:0:0:1::/64", "dummy"), ("2001::/23", "IETF protocol assignment"),
+        ("2001:db8::/32", "documentation"), ("2620:4f:8000::/48", "AS112 anycast"),
+        ("3fff::/20", "documentation"), ("5f00::/16", "SRv6 segment identifier"),
+        ("fc00::/7", "unique-local (private)"), ("fe80::/10", "link-local"),
+        ("ff00::/8", "multicast"),
+    )
+}  # fmt: skip
+GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
+MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")  # the socket connects to the IPv4 address
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+SIXTOFOUR = ipaddress.IPv6Network("2002::/16")
+TEREDO = ipaddress.IPv6Network("2001::/32")
 
 
 class FetchError(Exception):
@@ -72,38 +113,149 @@ def resolve(host, port):
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+def _special(addr, table):
+    return next((name for net, name in table.items() if addr in net), "")
+
+
+def _carried(addr):
+    """The IPv4 addresses an IPv6 translation form carries (none for a native address)."""
+    if addr in MAPPED:
+        return [addr.ipv4_mapped]
+    if addr in NAT64:
+        return [ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)]
+    if addr in SIXTOFOUR:
+        return [addr.sixtofour]
+    if addr in TEREDO:
+        return list(addr.teredo)  # the Teredo server and the client behind it
+    return []
+
+
 def inward_reason(ip):
-    """Why an address must not be fetched from a server, or '' when it is public."""
+    """Why an address must not be fetched from a server, or '' when it is public.
+
+    Only globally routable unicast passes: IPv4 outside every special-purpose block, IPv6 in
+    2000::/3 outside them. An IPv6 form carrying IPv4 (mapped, NAT64, 6to4, Teredo) passes
+    only when every IPv4 address inside does; IPv4-compatible ::a.b.c.d is reserved space.
+    """
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if addr.version == 6 and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    for reason in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
-        if getattr(addr, f"is_{reason}"):
-            return reason.replace("_", "-")
-    if not addr.is_global:
-        return "non-public"
-    return ""
+    if addr.version == 6 and (carried := _carried(addr)):
+        for inner in carried:
+            if reason := inward_reason(str(inner)):
+                return f"{reason} IPv4 {inner} inside"
+        return ""
+    if addr.version == 4:
+        reason = _special(addr, SPECIAL_V4)
+    else:
+        reason = _special(addr, SPECIAL_V6)
+        if not reason and addr not in GLOBAL_UNICAST_V6:
+            reason = "reserved"
+    if not reason and not addr.is_global:  # Python's tables, as a second opinion only
+        reason = "non-public"
+    return reason
+
+
+class _Budget:
+    """One deadline and one byte allowance for everything one fetch() receives, every hop."""
+
+    def __init__(self, timeout, max_bytes):
+        self.deadline = time.monotonic() + timeout
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.in_body = False
+
+    def remaining(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError("Feed took too long to arrive (timeout)")
+        return left
+
+    def spend(self, size):
+        self.received += size
+        if self.received > self.max_bytes:
+            if self.in_body:
+                raise FetchError(f"Feed is larger than {self.max_bytes:,} bytes")
+            raise FetchError(
+                f"Response headers are larger than {self.max_bytes:,} bytes (the feed's limit)"
+            )
+
+
+class _BudgetSocket(socket.socket):
+    """A socket whose every wait ends at the fetch's deadline and whose bytes are counted.
+
+    http.client reads status lines, headers and bodies through recv_into(); a socket timeout
+    alone restarts with each byte, so a server dripping one byte a second never trips it.
+    """
+
+    budget = None
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        self.settimeout(self.budget.remaining())
+        size = super().recv_into(buffer, nbytes, flags)
+        self.budget.spend(size)
+        return size
+
+    def sendall(self, data, flags=0):
+        self.settimeout(self.budget.remaining())
+        return super().sendall(data, flags)
+
+
+class _BudgetSSLSocket(ssl.SSLSocket):
+    budget = None
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self.settimeout(self.budget.remaining())
+        size = super().recv_into(buffer, nbytes, flags)
+        self.budget.spend(size)
+        return size
+
+    def send(self, data, flags=0):  # sendall() loops over send()
+        self.settimeout(self.budget.remaining())
+        return super().send(data, flags)
+
+
+def _tls_context():
+    context = ssl.create_default_context()
+    context.sslsocket_class = _BudgetSSLSocket
+    return context
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to a second DNS answer."""
+    """Connects to the address that was checked, not to a second DNS answer, on the budget."""
 
-    def __init__(self, host, port, ip, timeout):
-        super().__init__(host, port, timeout=timeout)
+    def __init__(self, host, port, ip, budget):
+        super().__init__(host, port, timeout=budget.remaining())
         self._ip = ip
+        self._budget = budget
+
+    def _open(self):
+        family = socket.AF_INET6 if ":" in self._ip else socket.AF_INET
+        sock = _BudgetSocket(family, socket.SOCK_STREAM)
+        sock.budget = self._budget
+        try:
+            sock.settimeout(self._budget.remaining())
+            sock.connect((self._ip, self.port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def connect(self):
-        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = self._open()
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, ip, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._ip = ip
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = http.client.HTTPS_PORT
 
     def connect(self):
-        sock = socket.create_connection((self._ip, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = self._open()
+        sock.settimeout(self._budget.remaining())  # the handshake's own deadline, in _ssl
+        try:
+            self.sock = _tls_context().wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock.budget = self._budget
 
 
 def _target(url, allow_private):
@@ -125,8 +277,8 @@ def _target(url, allow_private):
             reason = inward_reason(ip)
             if reason:
                 raise FetchError(
-                    f"Refused: {host} resolves to {ip}, a {reason} address "
-                    "(NEWSWIRE_ALLOW_PRIVATE_NETWORKS is off)"
+                    f"Refused: {host} resolves to {ip}, not a public address "
+                    f"({reason}; NEWSWIRE_ALLOW_PRIVATE_NETWORKS is off)"
                 )
     path = parts.path or "/"
     if parts.query:
@@ -148,25 +300,15 @@ def _retry_after(value):
     return max(0, int((when - datetime.now(timezone.utc)).total_seconds()))
 
 
-def _read_body(conn, resp, deadline, max_bytes, gzipped):
-    """The body, decompressed, within max_bytes and the deadline, or a FetchError."""
+def _read_body(resp, budget, max_bytes, gzipped):
+    """The body, gunzipped, within max_bytes (the socket keeps the deadline), or a FetchError."""
     length = resp.getheader("content-length")
     if length and length.isdigit() and not gzipped and int(length) > max_bytes:
         raise FetchError(f"Feed is {int(length):,} bytes; the limit is {max_bytes:,}")
+    budget.in_body = True
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
     parts, size = [], 0
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError("Feed took too long to arrive (timeout)")
-        if conn.sock is not None:
-            conn.sock.settimeout(remaining)
-        try:
-            chunk = resp.read1(CHUNK)
-        except TimeoutError:
-            raise FetchError("Feed took too long to arrive (timeout)") from None
-        if not chunk:
-            break
+    while chunk := resp.read1(CHUNK):
         if inflater is not None:
             try:
                 chunk = inflater.decompress(chunk, max_bytes - size + 1)
@@ -178,17 +320,23 @@ def _read_body(conn, resp, deadline, max_bytes, gzipped):
         if size > max_bytes:
             raise FetchError(f"Feed is larger than {max_bytes:,} bytes")
         parts.append(chunk)
+    if resp.length:  # the connection closed before the announced Content-Length arrived
+        raise FetchError(f"Feed ended early: {resp.length:,} announced bytes never arrived")
     return b"".join(parts)
 
 
 def fetch(url, *, etag="", last_modified="", timeout=None, max_bytes=None, max_redirects=None):
-    """GET a feed safely; a 304 comes back as a Response whose not_modified is true."""
+    """GET a feed safely; a 304 comes back as a Response whose not_modified is true.
+
+    timeout bounds the whole call; max_bytes bounds both the body after gunzip and all that
+    arrives on the wire (status lines and headers of every hop included).
+    """
     timeout = settings.NEWSWIRE_FETCH_TIMEOUT if timeout is None else timeout
     max_bytes = settings.NEWSWIRE_MAX_BYTES if max_bytes is None else max_bytes
     if max_redirects is None:
         max_redirects = settings.NEWSWIRE_MAX_REDIRECTS
     allow_private = settings.NEWSWIRE_ALLOW_PRIVATE_NETWORKS
-    deadline = time.monotonic() + timeout
+    budget = _Budget(timeout, max_bytes)
     headers = {
         "User-Agent": settings.NEWSWIRE_USER_AGENT,
         "Accept": ACCEPT,
@@ -200,11 +348,8 @@ def fetch(url, *, etag="", last_modified="", timeout=None, max_bytes=None, max_r
         headers["If-Modified-Since"] = last_modified
     for _hop in range(max_redirects + 1):
         scheme, host, port, ip, path = _target(url, allow_private)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError("Feed took too long to arrive (timeout)")
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        conn = cls(host, port, ip, timeout=remaining)
+        conn = cls(host, port, ip, budget)
         try:
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
@@ -224,7 +369,7 @@ def fetch(url, *, etag="", last_modified="", timeout=None, max_bytes=None, max_r
             if status != 200:
                 raise FetchError(f"HTTP {status} {resp.reason}".strip()[:120])
             gzipped = got.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip")
-            body = _read_body(conn, resp, deadline, max_bytes, gzipped)
+            body = _read_body(resp, budget, max_bytes, gzipped)
             return Response(url=url, status=200, headers=got, body=body)
         except TimeoutError:
             raise FetchError("Feed took too long to arrive (timeout)") from None
@@ -235,6 +380,37 @@ def fetch(url, *, etag="", last_modified="", timeout=None, max_bytes=None, max_r
         finally:
             conn.close()
     raise FetchError(f"More than {max_redirects} redirects")
+
+
+def decoded(body, content_type=""):
+    """The text feedparser will parse: its own rules (HTTP charset, byte order mark, XML
+    declaration, UTF-16/32 and EBCDIC sniffing) applied to the same bytes and headers."""
+    headers = {"content-type": content_type or "text/xml"}  # as parse() gives feedparser
+    data = feedparser.encodings.convert_to_utf8(headers, body, {})
+    return data.decode("utf-8", "replace")  # what the loose parser does with it too
+
+
+def check_document(body, content_type=""):
+    """Refuse an XML feed that declares entities or has too many items, before parsing it.
+
+    Decided on the decoded text, so no encoding (UTF-16 or UTF-32, with or without a byte
+    order mark, or any declared one) and no namespace prefix hides a declaration or an item.
+    """
+    text = decoded(body, content_type)
+    if _ENTITY_DECL.search(text):
+        raise FetchError("Feed declares XML entities; refused (entity expansion)")
+    count = sum(1 for _ in _ITEM_TAGS.finditer(text))
+    if count > settings.NEWSWIRE_MAX_ITEMS:
+        raise FetchError(f"Feed has {count:,} items; the limit is {settings.NEWSWIRE_MAX_ITEMS:,}")
+
+
+def check_parsed(entries):
+    """The cap again on what the parser returned, should any form of item escape the count."""
+    if len(entries) > settings.NEWSWIRE_MAX_ITEMS:
+        raise FetchError(
+            f"Feed parsed to {len(entries):,} items; the limit is "
+            f"{settings.NEWSWIRE_MAX_ITEMS:,}; nothing was stored"
+        )
 
 
 # --- Parsing ------------------------------------------------------------------
@@ -290,17 +466,14 @@ def parse(body, content_type="", url=""):
         raise FetchError("Feed is empty")
     if "json" in content_type.lower() or stripped[:1] == b"{":
         return _parse_json(stripped, url)
-    if _ENTITY_DECL.search(body):
-        raise FetchError("Feed declares XML entities; refused (entity expansion)")
-    count = sum(1 for _ in _ITEM_TAGS.finditer(body))
-    if count > settings.NEWSWIRE_MAX_ITEMS:
-        raise FetchError(f"Feed has {count:,} items; the limit is {settings.NEWSWIRE_MAX_ITEMS:,}")
+    check_document(body, content_type)
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
         sanitize_html=True,
         resolve_relative_uris=True,
     )
+    check_parsed(parsed.entries)
     if not parsed.version and not parsed.entries:
         reason = parsed.get("bozo_exception") or "not RSS, Atom or JSON Feed"
         raise FetchError(f"Not a feed: {str(reason).splitlines()[0][:150]}")
