@@ -7,7 +7,10 @@ whatever the server does before, during or after its status line and headers.
 
 import gzip
 import re
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -27,8 +30,9 @@ MARGIN = 0.75  # scheduling, connect and teardown on a busy 2-core machine
 class RawServer:
     """A loopback TCP server handing each connection to behaviour(conn, server)."""
 
-    def __init__(self, behaviour):
+    def __init__(self, behaviour, wrap=None):
         self.behaviour = behaviour
+        self.wrap = wrap  # wraps each accepted connection (TLS)
         self.stop = threading.Event()
         self.conns = []
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -46,6 +50,8 @@ class RawServer:
 
     def _serve(self, conn):
         try:
+            if self.wrap:
+                conn = self.wrap(conn)
             request = b""
             while b"\r\n\r\n" not in request:
                 chunk = conn.recv(4096)
@@ -316,3 +322,80 @@ def test_the_add_source_page_answers_with_a_field_error_in_time(
     assert response.status_code == 200
     assert "Feed took too long to arrive (timeout)" in response.content.decode()
     assert not Source.objects.exists()
+
+
+# --- Over TLS: the same deadline after the handshake, certificates still verified ----------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls(hostile, certificate):
+    """Starts a TLS server with the test certificate, which fetch() is made to trust."""
+    cert, key = certificate
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+
+    def start(behaviour):
+        return RawServer(
+            behaviour, wrap=lambda conn: server_context.wrap_socket(conn, server_side=True)
+        )
+
+    real = fetch._tls_context
+
+    def trusting():
+        context = real()
+        context.load_verify_locations(cert)
+        return context
+
+    yield start, trusting
+
+
+def test_a_feed_over_tls_is_read(tls, monkeypatch):
+    start, trusting = tls
+    monkeypatch.setattr(fetch, "_tls_context", trusting)
+
+    def feed(conn, server):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>")
+
+    server = start(feed)
+    try:
+        assert fetch.fetch(server.url(scheme="https")).body == b"<rss/>"
+    finally:
+        server.close()
+
+
+def test_tls_certificates_are_still_verified(tls):
+    start, _ = tls
+    server = start(lambda conn, server: conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n"))
+    try:
+        error, _ = _timed_fetch(server.url(scheme="https"))
+        assert "CERTIFICATE_VERIFY_FAILED" in str(error)
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("behaviour", [slow_status_line, slow_headers, slow_body])
+def test_a_slow_server_over_tls_is_cut_off_at_the_deadline(tls, monkeypatch, behaviour):
+    start, trusting = tls
+    monkeypatch.setattr(fetch, "_tls_context", trusting)
+    server = start(behaviour)
+    try:
+        error, elapsed = _timed_fetch(server.url(scheme="https"))
+        assert "timeout" in str(error)
+        assert elapsed < TIMEOUT + MARGIN
+    finally:
+        server.close()
