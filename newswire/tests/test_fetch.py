@@ -1,5 +1,6 @@
 """Safe fetching against a loopback server: inward addresses, hostile feeds, HTTP manners."""
 
+import codecs
 import functools
 import gzip
 import time
@@ -247,8 +248,42 @@ def _fifty_thousand_json_items(h):
     h.wfile.write(body)
 
 
+RSS = "application/rss+xml"  # without it, feedparser reads text/xml as US-ASCII
+
+
+def _fifty_thousand_utf16_items(h):
+    items = "".join(f"<item><title>{n}</title></item>" for n in range(50_000))
+    doc = f'<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel>{items}'
+    _static(h, codecs.BOM_UTF16_LE + (doc + "</channel></rss>").encode("utf-16-le"), RSS)
+
+
+def _thirty_thousand_dotted_items(h):
+    item = '<x.y:item xmlns:x.y="http://purl.org/rss/1.0/"><x.y:title>%d</x.y:title></x.y:item>'
+    items = "".join(item % n for n in range(30_000))
+    _static(
+        h, f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    )
+
+
+def _utf16_laughs(h):
+    doc = BILLION_LAUGHS.decode().replace('version="1.0"', 'version="1.0" encoding="utf-16"')
+    _static(h, doc.encode("utf-16"), RSS)  # with its byte order mark
+
+
+def _utf32_xxe(h):
+    doc = (
+        '<?xml version="1.0" encoding="utf-32"?><!DOCTYPE rss [<!ENTITY x SYSTEM '
+        '"file:///etc/passwd">]><rss version="2.0"><channel><title>&x;</title></channel></rss>'
+    )
+    _static(h, doc.encode("utf-32"), RSS)
+
+
 HOSTILE = {
     "entities": (lambda h: _static(h, BILLION_LAUGHS), "entity expansion"),
+    "entities-utf16": (_utf16_laughs, "entity expansion"),
+    "xxe-utf32": (_utf32_xxe, "entity expansion"),
+    "50k-utf16-items": (_fifty_thousand_utf16_items, "50,000 items"),
+    "30k-dotted-prefix-items": (_thirty_thousand_dotted_items, "30,000 items"),
     "gzip-bomb": (_gzip_bomb, "compression bomb"),
     "endless": (_endless, "larger than"),
     "trickle": (_trickle, "timeout"),
@@ -259,8 +294,10 @@ HOSTILE = {
 }
 
 
-def _static(h, body):
+def _static(h, body, content_type=""):
     h.send_response(200)
+    if content_type:
+        h.send_header("Content-Type", content_type)
     h.send_header("Content-Length", str(len(body)))
     h.end_headers()
     h.wfile.write(body)
