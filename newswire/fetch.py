@@ -1,13 +1,15 @@
 """Fetch and parse feeds hosted by strangers: every URL and every byte is hostile until checked.
 
 fetch() refuses any address that is not globally routable unicast after DNS resolution on every
-hop, and holds one deadline and one byte allowance over the whole exchange: connect, TLS, every
-status line and header (100 Continue included) and the body. parse() turns RSS, Atom or JSON
-Feed bytes into plain entries; check_document() refuses entity declarations and documents with
-too many items before parsing them, decided on the text as the parser will decode it.
+hop, and holds one deadline and one byte allowance over the whole exchange: name lookups,
+connect, TLS, every status line and header (100 Continue included) and the body. parse() turns
+RSS, Atom or JSON Feed bytes into plain entries; check_document() refuses entity declarations
+and documents with too many items before parsing them, decided on the text as the parser will
+decode it.
 """
 
 import calendar
+import concurrent.futures
 import html
 import http.client
 import io
@@ -113,6 +115,20 @@ def resolve(host, port):
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+# getaddrinfo() cannot be given a deadline: a slow name server (the feed owner's own) is
+# waited for in a thread, up to the fetch's deadline, and left to the system resolver's
+# timeout after that.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="newswire-dns")
+
+
+def _resolve_within(host, port, budget):
+    future = _RESOLVER.submit(resolve, host, port)
+    try:
+        return future.result(timeout=budget.remaining())
+    except TimeoutError:
+        raise FetchError(f"Cannot resolve {host}: no answer in time (timeout)") from None
+
+
 def _special(addr, table):
     return next((name for net, name in table.items() if addr in net), "")
 
@@ -200,6 +216,8 @@ class _BudgetSocket(socket.socket):
 
 
 class _BudgetSSLSocket(ssl.SSLSocket):
+    """The same over TLS (the class the TLS context wraps sockets in)."""
+
     budget = None
 
     def recv_into(self, buffer, nbytes=None, flags=0):
@@ -258,7 +276,7 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         self.sock.budget = self._budget
 
 
-def _target(url, allow_private):
+def _target(url, allow_private, budget):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"Refused: only http and https addresses are fetched, not {url[:80]}")
@@ -269,7 +287,7 @@ def _target(url, allow_private):
     if not host:
         raise FetchError(f"Invalid address: {url[:80]}")
     port = port or (443 if parts.scheme == "https" else 80)
-    addresses = resolve(host, port)
+    addresses = _resolve_within(host, port, budget)
     if not addresses:
         raise FetchError(f"Cannot resolve {host}")
     if not allow_private:
@@ -347,7 +365,7 @@ def fetch(url, *, etag="", last_modified="", timeout=None, max_bytes=None, max_r
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     for _hop in range(max_redirects + 1):
-        scheme, host, port, ip, path = _target(url, allow_private)
+        scheme, host, port, ip, path = _target(url, allow_private, budget)
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
         conn = cls(host, port, ip, budget)
         try:

@@ -232,6 +232,23 @@ def test_a_hostile_server_is_cut_off_at_the_deadline(hostile, name):
     assert elapsed < TIMEOUT + MARGIN, f"{name}: {elapsed:.2f} s"
 
 
+def test_a_slow_name_server_is_cut_off_at_the_deadline(hostile, monkeypatch):
+    """getaddrinfo() takes no timeout; the feed owner's name server may answer in minutes."""
+    answered = threading.Event()
+
+    def slow_lookup(host, port):
+        answered.wait(30)  # released at teardown
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(fetch, "resolve", slow_lookup)
+    try:
+        error, elapsed = _timed_fetch("http://slow-dns.example/feed")
+    finally:
+        answered.set()
+    assert "Cannot resolve slow-dns.example: no answer in time (timeout)" in str(error)
+    assert elapsed < TIMEOUT + MARGIN
+
+
 def test_a_slow_tls_handshake_is_cut_off_at_the_deadline(hostile):
     server = hostile(slow_tls_handshake)
     error, elapsed = _timed_fetch(server.url(scheme="https"))
