@@ -9,7 +9,6 @@ decode it.
 """
 
 import calendar
-import concurrent.futures
 import html
 import http.client
 import io
@@ -18,6 +17,7 @@ import json
 import re
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -115,18 +115,27 @@ def resolve(host, port):
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-# getaddrinfo() cannot be given a deadline: a slow name server (the feed owner's own) is
-# waited for in a thread, up to the fetch's deadline, and left to the system resolver's
-# timeout after that.
-_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="newswire-dns")
-
-
+# getaddrinfo() takes no deadline and the feed's owner runs the name server: each lookup runs
+# in a thread of its own, waited for until the fetch's deadline, then left to end at the
+# system resolver's timeout. (A shared pool would let a few slow servers stall every lookup.)
 def _resolve_within(host, port, budget):
-    future = _RESOLVER.submit(resolve, host, port)
-    try:
-        return future.result(timeout=budget.remaining())
-    except TimeoutError:
-        raise FetchError(f"Cannot resolve {host}: no answer in time (timeout)") from None
+    outcome = []
+    done = threading.Event()
+
+    def lookup():
+        try:
+            outcome.append(resolve(host, port))
+        except Exception as exc:  # handed to the caller's thread
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="newswire-dns", daemon=True).start()
+    if not done.wait(budget.remaining()):
+        raise FetchError(f"Cannot resolve {host}: no answer in time (timeout)")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _special(addr, table):

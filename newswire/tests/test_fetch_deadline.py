@@ -249,6 +249,34 @@ def test_a_slow_name_server_is_cut_off_at_the_deadline(hostile, monkeypatch):
     assert elapsed < TIMEOUT + MARGIN
 
 
+def test_slow_name_servers_do_not_hold_up_other_lookups(hostile, monkeypatch):
+    answered = threading.Event()
+    real = fetch.resolve
+
+    def lookup(host, port):
+        if host.endswith("slow-dns.example"):
+            answered.wait(30)
+        return real(host, port)
+
+    def polite(conn, server):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>")
+
+    monkeypatch.setattr(fetch, "resolve", lookup)
+    stuck = [
+        threading.Thread(target=_timed_fetch, args=(f"http://{n}.slow-dns.example/",))
+        for n in range(12)
+    ]
+    try:
+        for thread in stuck:
+            thread.start()
+        time.sleep(0.2)  # all twelve lookups are hanging now
+        assert fetch.fetch(hostile(polite).url()).body == b"<rss/>"
+    finally:
+        answered.set()
+        for thread in stuck:
+            thread.join()
+
+
 def test_a_slow_tls_handshake_is_cut_off_at_the_deadline(hostile):
     server = hostile(slow_tls_handshake)
     error, elapsed = _timed_fetch(server.url(scheme="https"))
