@@ -122,6 +122,16 @@ def tune_database(db):
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
         db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         db["CONN_HEALTH_CHECKS"] = True
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        # Concurrent writers (the poller's threads, the task worker, runserver): WAL lets
+        # readers go on while one writes; IMMEDIATE takes the write lock at BEGIN, so a
+        # transaction waits its turn (busy timeout) instead of failing when it upgrades.
+        db.setdefault("OPTIONS", {})
+        db["OPTIONS"].setdefault(
+            "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+        )
+        db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+        db["OPTIONS"].setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=30))
     # django-prometheus's wrappers of the same backends count queries and errors.
     db["ENGINE"] = METRICS_DATABASE_ENGINES.get(db["ENGINE"], db["ENGINE"])
     return db
