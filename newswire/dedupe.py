@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Item, Source, sha256
+from .models import Item, Source, language_code, sha256
 
 TRACKING = re.compile(
     r"^(utm_\w*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|"
@@ -69,13 +69,32 @@ def _identity(entry, shared_links):
     return "text:" + entry["text_hash"]
 
 
+def _richness(entry):
+    return len(entry["summary"]) + len(entry["content"]) + bool(entry["published_at"])
+
+
+def _fold(entries):
+    """One entry per link and headline: a feed that lists a story twice (once without its
+    description, say) gives one item, the fullest of the copies. Returns (entries, folded)."""
+    kept, where = [], {}
+    for entry in entries:
+        title = normalise_text(entry["title"])
+        key = (url_key(entry["url"]), title) if entry["url"] and title else None
+        if key is None or key not in where:
+            if key is not None:
+                where[key] = len(kept)
+            kept.append(entry)
+        elif _richness(entry) > _richness(kept[where[key]]):
+            kept[where[key]] = entry
+    return kept, len(entries) - len(kept)
+
+
 def store(source: Source, entries, now=None):
     """Insert new entries, update changed ones; return counts by outcome."""
     now = now or timezone.now()
     counts = Counter()
-    links = Counter(e["url"] for e in entries if not e["guid"] and e["url"])
-    shared = {link for link, n in links.items() if n > 1}
-    batch = {}
+    language = language_code(source.language)  # the editor's word beats the feed's
+    prepared = []
     for entry in entries:
         if not entry["title"] and not entry["summary"] and not entry["url"]:
             counts["empty"] += 1
@@ -84,10 +103,17 @@ def store(source: Source, entries, now=None):
             entry["title"] = entry["summary"][:120] or entry["url"][:500]
         entry["url"] = normalise_url(entry["url"])
         entry["text_hash"] = text_key(entry["title"], entry["summary"])
-        if source.language:  # the editor's word beats the feed's
-            entry["language"] = source.language
+        entry["language"] = language or language_code(entry.get("language"))
         if source.rights != Source.Rights.FULL:
             entry["content"] = ""  # not ours to keep
+        prepared.append(entry)
+    prepared, folded = _fold(prepared)
+    if folded:
+        counts["folded"] += folded
+    links = Counter(e["url"] for e in prepared if not e["guid"] and e["url"])
+    shared = {link for link, n in links.items() if n > 1}
+    batch = {}
+    for entry in prepared:
         guid = _identity(entry, shared)
         entry["guid"] = guid[:1000]
         key = sha256(guid)
@@ -106,6 +132,17 @@ def store(source: Source, entries, now=None):
             )
         }
         fresh = {key: entry for key, entry in batch.items() if key not in existing}
+        # A copy stored earlier under another guid: the same link and headline in this source.
+        ours = {
+            (item.url_hash, normalise_text(item.title))
+            for item in Item.objects.filter(
+                source=source, url_hash__in={url_key(e["url"]) for e in fresh.values()} - {""}
+            ).only("url_hash", "title")
+        }
+        for key, entry in list(fresh.items()):
+            if (url_key(entry["url"]), normalise_text(entry["title"])) in ours:
+                del fresh[key]
+                counts["folded"] += 1
         url_keys = {url_key(e["url"]) for e in fresh.values() if e["url"]} - {""}
         text_keys = {e["text_hash"] for e in fresh.values() if normalise_text(e["title"])}
         by_url, by_text = {}, {}
@@ -152,7 +189,9 @@ def store(source: Source, entries, now=None):
                     summary=entry["summary"],
                     content=entry["content"],
                     authors=entry["authors"],
-                    published_at=entry["published_at"],
+                    # A date that could not be trusted is the time we first saw the item.
+                    published_at=entry["published_at"] or now,
+                    published_guessed=entry["published_at"] is None,
                     first_seen_at=now,
                     image_url=entry["image_url"],
                     image_credit=entry["image_credit"],

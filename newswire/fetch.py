@@ -19,9 +19,11 @@ import socket
 import ssl
 import threading
 import time
+import unicodedata
+import xml.sax
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +34,8 @@ import nh3
 from django.conf import settings
 
 from articles.markdown import sanitise_html
+
+from .models import language_code
 
 REDIRECTS = {301, 302, 303, 307, 308}
 CHUNK = 64 * 1024
@@ -476,14 +480,154 @@ def _when(parsed):
         return None
 
 
+# Dates: feeds write them in local languages and formats, and feedparser guesses when it cannot
+# tell (it read "2020/1/10 14:33:00" as 1 December). A date is read here first; feedparser's
+# answer is kept only when the raw string bears it out; anything else is None, never a guess.
+_MONTH_NAMES = (
+    "jan january januar janner janvier janv enero ene gennaio gen janeiro",
+    "feb february februar fevrier fevr fev febrero febbraio fevereiro",
+    "mar march marz maerz mrz mars marzo marco",
+    "apr april avril avr abril abr aprile",
+    "may mai mayo maggio mag maio",
+    "jun june juni juin junio giugno giu junho",
+    "jul july juli juillet juil julio luglio lug julho",
+    "aug august aout agosto ago",
+    "sep sept september septembre septiembre setiembre settembre set setembro",
+    "oct october oktober okt octobre octubre ottobre ott outubro out",
+    "nov november novembre noviembre novembro",
+    "dec december dezember dez decembre diciembre dic dicembre dezembro",
+)
+MONTHS = {name: n for n, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+# Zones that email.utils does not know, or reads as UTC.
+_ZONES = {
+    "gmt": 0, "ut": 0, "utc": 0, "z": 0, "wet": 0, "west": 60, "bst": 60, "cet": 60,
+    "mez": 60, "cest": 120, "mesz": 120, "eet": 120, "eest": 180, "msk": 180, "ist": 330,
+    "jst": 540, "kst": 540, "aest": 600, "aedt": 660, "est": -300, "edt": -240, "cst": -360,
+    "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420, "brt": -180,
+}  # fmt: skip
+_CONNECTORS = re.compile(r"\b(?:de|del|der|den|le|el|il|um|uhr|a las|alle|ore|as|a|at|h)\b\.?")
+_TIME = r"(?:[ t,]+(\d{1,2})[:h.](\d{2})(?:[:.](\d{2}))?(?:\.\d+)?(?:\s*(am|pm))?)?"
+_ZONE = r"(?:\s*(?:([+-])(\d{2}):?(\d{2})|\(?([a-z]{1,4})\)?))?\s*$"
+_DAY_NAME_YEAR = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th|er|º|o)?\.?\s+([a-z]+)\.?,?\s+(\d{4}|\d{2})\b"
+)
+_NAME_DAY_YEAR = re.compile(r"\b([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+_YMD = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_DMY = re.compile(r"\b(\d{1,2})([-/.])(\d{1,2})[-/.](\d{4})\b")
+
+
+def _fold_accents(text):
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _date_parts(text):
+    """(year, month, day, rest of the string) from the date in text, or None."""
+    match = _DAY_NAME_YEAR.search(text)
+    if match and match.group(2) in MONTHS:
+        day, month, year = int(match.group(1)), MONTHS[match.group(2)], int(match.group(3))
+        if year < 100:  # RFC 822's two-digit years
+            year += 2000 if year < 70 else 1900
+        return year, month, day, text[match.end() :]
+    match = _NAME_DAY_YEAR.search(text)
+    if match and match.group(1) in MONTHS:
+        return (
+            int(match.group(3)),
+            MONTHS[match.group(1)],
+            int(match.group(2)),
+            text[match.end() :],
+        )
+    match = _YMD.search(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return year, month, day, text[match.end() :]
+    match = _DMY.search(text)
+    if match:
+        first, sep, second, year = match.groups()
+        first, second = int(first), int(second)
+        if sep == "." or first > 12:  # dots are day-first everywhere they are used
+            day, month = first, second
+        elif second > 12:
+            month, day = first, second
+        else:  # 03/04/2025: April or March? Unknowable: no date rather than a wrong one.
+            return None
+        return int(year), month, day, text[match.end() :]
+    return None
+
+
+def read_date(raw):
+    """An aware UTC datetime from a date as feeds write it, in six languages, or None."""
+    if not raw or not isinstance(raw, str):
+        return None
+    raw = raw.strip()[:100]
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is not None:
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(
+            timezone.utc
+        )
+    text = _CONNECTORS.sub(" ", _fold_accents(raw))
+    text = _SPACES.sub(" ", text).strip()
+    found = _date_parts(text)
+    if found is None:
+        return None
+    year, month, day, rest = found
+    match = re.match(_TIME + _ZONE, rest) or re.match(_TIME, rest)
+    groups = (match.groups() if match else ()) + (None,) * 8
+    hour, minute, second, half, sign, zone_h, zone_m, zone = groups[:8]
+    hour, minute, second = int(hour or 0), int(minute or 0), int(second or 0)
+    if half == "pm" and hour < 12:
+        hour += 12
+    elif half == "am" and hour == 12:
+        hour = 0
+    offset = 0
+    if sign:
+        offset = (int(zone_h) * 60 + int(zone_m)) * (-1 if sign == "-" else 1)
+    elif zone:
+        if zone not in _ZONES:
+            return None  # a zone we cannot place: hours could be wrong
+        offset = _ZONES[zone]
+    try:
+        when = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return when - timedelta(minutes=offset)
+
+
+def _borne_out(raw, when):
+    """Whether the raw string contains the year, month and day of feedparser's reading."""
+    text = _fold_accents(raw)
+    numbers = {int(n) for n in re.findall(r"\d+", text)}
+    names = {MONTHS.get(word) for word in re.findall(r"[a-z]+", text)}
+    return (
+        (when.year in numbers or when.year % 100 in numbers)
+        and (when.month in numbers or when.month in names)
+        and when.day in numbers
+    )
+
+
+def checked_date(raw, parsed=None):
+    """The item's date when it can be trusted: read from raw, or feedparser's `parsed` when the
+    raw string bears it out; None when missing, unreadable, misread or implausible (after
+    tomorrow, before 1990)."""
+    when = read_date(raw)
+    if when is None and parsed is not None:
+        when = _when(parsed)
+        if when is not None and raw and not _borne_out(raw, when):
+            when = None
+    if when is None:
+        return None
+    if when.year < 1990 or when > datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    return when
+
+
 def _iso(value):
     if not value or not isinstance(value, str):
         return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return _when(feedparser.datetimes._parse_date(value))
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return checked_date(value, feedparser.datetimes._parse_date(value))
 
 
 def parse(body, content_type="", url=""):
@@ -504,11 +648,15 @@ def parse(body, content_type="", url=""):
     if not parsed.version and not parsed.entries:
         reason = parsed.get("bozo_exception") or "not RSS, Atom or JSON Feed"
         raise FetchError(f"Not a feed: {str(reason).splitlines()[0][:150]}")
+    broken = parsed.get("bozo_exception")
+    if not parsed.entries and isinstance(broken, xml.sax.SAXParseException):
+        # A server that stopped mid-document: an error on the source, not an empty success.
+        raise FetchError(f"Feed is not well-formed and has no items: {str(broken)[:150]}")
     info = parsed.feed
     feed = Feed(
         title=text_of(info.get("title"), 200),
         site_url=_http_url(info.get("link"), url),
-        language=(info.get("language") or "")[:20],
+        language=language_code(info.get("language")),
     )
     for entry in parsed.entries:
         feed.entries.append(_xml_entry(entry, url, feed.language))
@@ -534,6 +682,14 @@ def _image(entry, base):
     return ""
 
 
+def _entry_date(entry):
+    # dict.get: FeedParserDict's own get() maps missing keys with a warning.
+    for raw, parsed in (("published", "published_parsed"), ("updated", "updated_parsed")):
+        if dict.get(entry, raw) or dict.get(entry, parsed):
+            return checked_date(dict.get(entry, raw), dict.get(entry, parsed))
+    return None
+
+
 def _xml_entry(entry, base, language):
     content = ""
     for part in entry.get("content") or []:
@@ -556,13 +712,10 @@ def _xml_entry(entry, base, language):
         "summary": text_of(summary, 5000),
         "content": sanitise_html(content) if content else "",
         "authors": text_of(", ".join(authors) or entry.get("author", ""), 500),
-        # dict.get: FeedParserDict's own get() maps missing keys with a warning.
-        "published_at": _when(
-            dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-        ),
+        "published_at": _entry_date(entry),
         "image_url": _image(entry, base),
         "image_credit": text_of(credit or "", 300),
-        "language": (entry.get("language") or language or "")[:20],
+        "language": language_code(entry.get("language")) or language,
     }
 
 
@@ -583,7 +736,7 @@ def _parse_json(body, url):
             f"Feed has {len(items):,} items; the limit is {settings.NEWSWIRE_MAX_ITEMS:,}"
         )
     base = _http_url(data.get("home_page_url")) or url
-    language = str(data.get("language") or "")[:20]
+    language = language_code(data.get("language"))
     feed = Feed(title=text_of(data.get("title"), 200), site_url=base, language=language)
     feed_authors = data.get("authors") or ([data["author"]] if data.get("author") else [])
     for item in items:
@@ -615,7 +768,7 @@ def _parse_json(body, url):
                 "published_at": _iso(item.get("date_published") or item.get("date_modified")),
                 "image_url": _http_url(item.get("image") or item.get("banner_image"), base),
                 "image_credit": "",
-                "language": str(item.get("language") or language)[:20],
+                "language": language_code(item.get("language")) or language,
             }
         )
     return feed

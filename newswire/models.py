@@ -1,4 +1,5 @@
 import hashlib
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,28 @@ from django.utils import timezone
 
 def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ISO 639-2 codes and English names some feeds give instead of ISO 639-1.
+_LANGUAGE_ALIASES = {
+    "eng": "en", "english": "en", "deu": "de", "ger": "de", "german": "de", "fra": "fr",
+    "fre": "fr", "french": "fr", "spa": "es", "spanish": "es", "ita": "it", "italian": "it",
+    "por": "pt", "portuguese": "pt", "nld": "nl", "dut": "nl", "dutch": "nl", "jpn": "ja",
+    "ara": "ar", "rus": "ru", "zho": "zh", "chi": "zh", "ukr": "uk", "pol": "pl",
+    "iw": "he", "in": "id", "ji": "yi",  # withdrawn ISO 639-1 codes still seen in feeds
+}  # fmt: skip
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def language_code(value):
+    """The primary language of a declared code: en-US, en_gb, EN, eng -> en; "" when unknown.
+
+    The one normaliser for sources, feeds and items, so one story is compared under one rule
+    whatever spelling its feed used.
+    """
+    code = str(value or "").strip().lower().replace("_", "-").split("-", 1)[0].strip()
+    code = _LANGUAGE_ALIASES.get(code, code)
+    return code if _LANGUAGE.fullmatch(code) else ""
 
 
 class Source(models.Model):
@@ -87,6 +110,10 @@ class Source(models.Model):
     def __str__(self):
         return self.name or self.feed_url
 
+    def save(self, *args, **kwargs):
+        self.language = language_code(self.language)
+        super().save(*args, **kwargs)
+
     @property
     def is_stale(self):
         since = self.last_new_item_at or self.created_at
@@ -155,6 +182,12 @@ class Item(models.Model):
     content = models.TextField(blank=True, help_text="Sanitised HTML, kept for full rights only.")
     authors = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="As the feed gives it.")
+    published_guessed = models.BooleanField(
+        "date guessed",
+        default=False,
+        help_text="The feed gave no date that could be trusted (missing, unreadable, misread "
+        "or implausible): the time the item was first seen stands in for it.",
+    )
     first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source last changed the item."
