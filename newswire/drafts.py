@@ -6,6 +6,7 @@ Cluster.digest; the copy guard compares word shingles.
 """
 
 import re
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -35,6 +36,250 @@ def _quote(text):
     return "\n".join(f"> {_md_text(line)}" for line in text.splitlines() if line.strip())
 
 
+# Sentences ------------------------------------------------------------------------------------
+
+# Abbreviations after which a full stop never ends a sentence, in en/de/fr/es/it/pt (lower case,
+# without the stop). "etc.", "usw.", "ecc." are left out: they often do end one.
+ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "supt",
+        "insp",
+        "det",
+        "no",
+        "nos",
+        "nr",
+        "fig",
+        "vs",
+        "approx",
+        "dept",
+        "univ",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "hr",
+        "hrn",
+        "fr",
+        "frl",
+        "str",
+        "bzw",
+        "ca",
+        "vgl",
+        "evtl",
+        "ggf",
+        "inkl",
+        "sog",
+        "allg",
+        "bzgl",
+        "einschl",
+        "jh",
+        "jhd",
+        "mio",
+        "mrd",
+        "tsd",
+        "abs",
+        "art",
+        "geb",
+        "gest",
+        "dt",
+        "engl",
+        "franz",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "me",
+        "pr",
+        "ste",
+        "av",
+        "bd",
+        "env",
+        "cf",
+        "ex",
+        "vol",
+        "chap",
+        "sres",
+        "sra",
+        "srta",
+        "dra",
+        "dña",
+        "ud",
+        "uds",
+        "vd",
+        "vds",
+        "lic",
+        "ing",
+        "arq",
+        "pág",
+        "núm",
+        "avda",
+        "gral",
+        "excmo",
+        "ilmo",
+        "sig",
+        "sigg",
+        "dott",
+        "ing",
+        "avv",
+        "on",
+        "geom",
+        "arch",
+        "rag",
+        "pag",
+        "cfr",
+        "dep",
+        "srª",
+        "profa",
+        "eng",
+        "nº",
+        "exmo",
+        "exma",
+    ]
+)
+_BOUNDARY = re.compile(r"([.!?…]+)([\"»”’)\]]*)\s+(?=[\"«“‘(\[¿¡]?[A-ZÀ-ÖØ-ÞĀ-Ž0-9])")
+_TIME_ZONE = re.compile(r"[A-Z]{2,4}\b|local\b|ora\b|hora\b|heure\b|Uhr\b")
+
+
+def _ends_sentence(text, match):
+    """Whether the punctuation at `match` ends a sentence, or closes an abbreviation."""
+    if match.group(1) != ".":
+        return True
+    before = text[: match.start()].rsplit(None, 2)
+    token = before[-1].lstrip('"«“‘([') if before else ""
+    core = token.lower()
+    after = text[match.end() :].lstrip('"«“‘([¿¡')
+    following = after.split(None, 1)[0].rstrip(".,;:") if after else ""
+    if core == "h" and len(before) > 1 and before[-2][-1:].isdigit():
+        return True  # à 10 h. Le…
+    if core in ABBREVIATIONS or (len(core) == 1 and core.isalpha()):
+        return False  # Dr. Smith, z. B. Autos, M. Macron, J. K. Rowling
+    if "." in core:  # p.m. GMT, U.S. President, e.g. Paris
+        return core in ("a.m", "p.m") and not _TIME_ZONE.match(following)
+    if core.isdigit():  # am 3. Oktober; but "since 2019. The"
+        return fetch._fold_accents(following) not in fetch.MONTHS
+    return True
+
+
+def split_sentences(text):
+    """Sentences of plain text, not cut at abbreviations, initials or times (en/de/fr/es/it/pt)."""
+    text = " ".join((text or "").split())
+    parts, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        if _ends_sentence(text, match):
+            parts.append(text[start : match.end()].strip())
+            start = match.end()
+    parts.append(text[start:].strip())
+    return [part for part in parts if part]
+
+
+# Teasers and page furniture a feed leaves in its text, in the six languages.
+_BOILERPLATE = re.compile(
+    r"^\W*(?:here(?: is|'s|’s) what (?:we know|you need to know|happened)|what we know|"
+    r"read (?:more|also|the full|our)|click here|sign up|subscribe|follow (?:us|our|live)|"
+    r"live(?: updates| blog| coverage)?\b|watch\b|listen\b|advertisement|"
+    r"(?:photo|image|video|credit|source)s?\s*:|all rights reserved|copyright|©|"
+    r"this (?:article|story|page) (?:was|has been|is being|will be) updated|"
+    r"lesen sie (?:auch|mehr|hier)|mehr (?:dazu|zum thema)|live-?ticker|jetzt abonnieren|"
+    r"(?:à )?lire (?:aussi|la suite|également)|en direct|ce (?:que l'on|qu'on|qu’on) sait|"
+    r"ce qu(?:'|’)il faut savoir|abonnez-vous|suivez notre|"
+    r"lee (?:también|más)|leer más|en (?:directo|vivo)|lo que sabemos|suscríbete|"
+    r"leggi (?:anche|tutto|di più)|in diretta|cosa sappiamo|iscriviti|"
+    r"leia (?:mais|também)|saiba mais|ao vivo|o que (?:se sabe|sabemos)|inscreva-se|assine)",
+    re.IGNORECASE,
+)
+
+
+def is_boilerplate(sentence):
+    """A teaser or furniture ("Here is what we know.", "Read more", "Live updates")."""
+    text = sentence.strip()
+    return bool(_BOILERPLATE.match(text)) or text.endswith(":")
+
+
+# Figures: digits, and number words from two to twenty (one is also an article: "un", "ein").
+_NUMBER_WORDS = {
+    word: n
+    for n, words in enumerate(
+        (
+            "two zwei deux dos due dois duas",
+            "three drei trois tres tre três",
+            "four vier quatre cuatro quattro quatro",
+            "five fünf cinq cinco cinque",
+            "six sechs seis sei",
+            "seven sieben sept siete sette sete",
+            "eight acht huit ocho otto oito",
+            "nine neun neuf nueve nove",
+            "ten zehn dix diez dieci dez",
+            "eleven elf onze once undici",
+            "twelve zwölf douze doce dodici",
+            "thirteen dreizehn treize trece tredici treze",
+            "fourteen vierzehn quatorze catorce quattordici",
+            "fifteen fünfzehn quinze quince",
+            "sixteen sechzehn seize dieciséis sedici dezesseis",
+            "seventeen siebzehn dix-sept diecisiete diciassette dezessete",
+            "eighteen achtzehn dix-huit dieciocho diciotto dezoito",
+            "nineteen neunzehn dix-neuf diecinueve diciannove dezenove",
+            "twenty zwanzig vingt veinte venti vinte",
+        ),
+        2,
+    )
+    for word in words.split()
+}
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)?")
+
+
+def figures(sentence):
+    """The numbers a sentence states, as strings ("21", "0.25"; "nine" -> "9")."""
+    found = set()
+    for token in _FIGURE.findall(sentence.lower()):
+        if token[0].isdigit():
+            found.add(token.replace(",", "."))
+        elif token in _NUMBER_WORDS:
+            found.add(str(_NUMBER_WORDS[token]))
+        elif token.startswith("twenty-"):
+            unit = "one" if token.endswith("-one") else token.split("-", 1)[1]
+            found.add(str(20 + (1 if unit == "one" else _NUMBER_WORDS.get(unit, 0))))
+    return found
+
+
+def citation_url(item):
+    """Where a draft cites an item: its own link, else its source's site, never the feed."""
+    if item.url:
+        return item.url
+    if item.source.site_url:
+        return item.source.site_url
+    parts = urlsplit(item.source.feed_url)
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else ""
+
+
 CANDIDATES_HEADING = "## Headline candidates (rewrite, then delete this section)"
 CANDIDATES_WARNING = (
     "The body still has the section of headline candidates: write the headline, then delete it."
@@ -57,28 +302,55 @@ def quotable_text(item):
     return item.summary
 
 
+def _credit(item):
+    """The source's name, linked to the item (or the source's site), for a body line."""
+    url = citation_url(item)
+    return _link(str(item.source), url) if url else _md_text(str(item.source))
+
+
 def _extract_parts(items, digest):
-    """Standfirst and attributed body lines from the worker's extract, as rights allow now."""
+    """Standfirst and attributed body lines from the worker's extract, as rights allow now.
+
+    The most central sentence is the standfirst and is not repeated in the body; where
+    reports differ on a figure, a line says so and names both reports.
+    """
     by_pk = {item.pk: item for item in items}
+
+    def usable(pk, text):
+        item = by_pk.get(pk)
+        if item is None or item.status == Item.Status.DUPLICATE or not text:
+            return None
+        return item if text in quotable_text(item) else None  # rights or text changed since
+
     chosen = []
     for entry in (digest or {}).get("sentences", []):
-        item = by_pk.get(entry.get("item"))
-        text = entry.get("text", "")
-        if item is None or item.status == Item.Status.DUPLICATE or not text:
-            continue
-        if text not in quotable_text(item):  # rights or text changed since: leave it out
-            continue
-        chosen.append((text, item))
+        item = usable(entry.get("item"), entry.get("text", ""))
+        if item is not None:
+            chosen.append((entry["text"], item))
     if not chosen:
         return "", []
     lead_text, lead_item = chosen[0]
     standfirst = f"{lead_text} ({lead_item.source})"
-    lines = []
-    for text, item in chosen:
-        name = _md_text(str(item.source))
-        credit = _link(str(item.source), item.url) if item.url else name
-        lines.append(f"{_md_text(text)} ({credit})")
+    lines = [f"{_md_text(text)} ({_credit(item)})" for text, item in chosen[1:]]
+    for conflict in (digest or {}).get("differ", []):
+        newer = usable(conflict.get("newer_item"), conflict.get("newer", ""))
+        older = usable(conflict.get("older_item"), conflict.get("older", ""))
+        if newer is None or older is None:
+            continue
+        lines.append(
+            f"**Reports differ:** this draft follows the newest report ({_credit(newer)}); "
+            f"an earlier one ({_credit(older)}) said: “{_md_text(conflict['older'])}” "
+            "Check the figure before publishing."
+        )
     return standfirst, lines
+
+
+def _lead_sentence(text):
+    """(first sentence, the rest) of a source's text, so the standfirst is not said twice."""
+    parts = split_sentences(text)
+    if not parts:
+        return "", text
+    return parts[0], text.replace(parts[0], "", 1).strip()
 
 
 @transaction.atomic
@@ -87,13 +359,15 @@ def make_draft(*, items, by, digest=None):
 
     With an event's `digest` (central sentences picked by the worker), the body is those
     sentences, each linked to its source; otherwise each source's text is quoted in turn.
+    The sources themselves are listed under the story from the provenance rows (DraftSource),
+    not in the body, so readers see them once.
     """
     items = sorted(items, key=lambda item: (item.first_seen_at, item.pk))
     if not items:
         raise ValueError("Choose at least one item.")
     lead = items[0]
     standfirst, body = _extract_parts(items, digest)
-    if body:
+    if standfirst:
         candidates = []
         for item in items:
             if item.status != Item.Status.DUPLICATE and item.title not in candidates:
@@ -103,13 +377,13 @@ def make_draft(*, items, by, digest=None):
             + "\n\n"
             + "\n".join(f"- {_md_text(title)}" for title in candidates[:5])
         )
-    for item in items if not body else []:
+    for item in items if not standfirst else []:
         rights = item.source.rights
-        name = str(item.source)
+        url = citation_url(item)
         if rights == Source.Rights.HEADLINE or not (item.summary or item.content):
             body.append(
-                f"- {_link(item.title, item.url) if item.url else _md_text(item.title)}"
-                f" ({_md_text(name)})"
+                f"- {_link(item.title, url) if url else _md_text(item.title)}"
+                f" ({_md_text(str(item.source))})"
             )
             continue
         text = item.summary
@@ -117,15 +391,12 @@ def make_draft(*, items, by, digest=None):
             text = "\n\n".join(
                 p for p in (fetch.text_of(part) for part in item.content.split("</p>")) if p
             )
-        standfirst = standfirst or fetch.text_of(item.summary or text, 300)
-        credit = _link(name, item.url) if item.url else _md_text(name)
-        body.append(f"{_quote(text)}\n\nSource: {credit}")
-    sources = "\n".join(
-        f"- {_link(item.title, item.url) if item.url else _md_text(item.title)}, "
-        f"{_md_text(str(item.source))}"
-        for item in items
-    )
-    body.append(f"## Sources\n\n{sources}")
+        if not standfirst:
+            first, text = _lead_sentence(text)
+            standfirst = f"{first} ({item.source})" if first else ""
+        body.append(
+            f"{_quote(text)}\n\nSource: {_credit(item)}" if text else f"Source: {_credit(item)}"
+        )
     article = Article(
         title=lead.title[:255],
         standfirst=standfirst[:300],
@@ -142,7 +413,7 @@ def make_draft(*, items, by, digest=None):
             position=position,
             source_name=str(item.source)[:200],
             title=item.title[:500],
-            url=item.url or item.source.site_url or item.source.feed_url,
+            url=citation_url(item),
         )
         for position, item in enumerate(items)
     )

@@ -18,3 +18,13 @@ def assist_suggestions(article):
     tags = [t for t in suggestions.get("tags", []) if t["id"] not in have]
     section = [s for s in suggestions.get("section", []) if s["id"] != article.section_id]
     return {"tags": tags, "section": section} if tags or section else {}
+
+
+@register.simple_tag
+def draft_sources(article):
+    """The newswire items a draft was made from, for the editor's change form."""
+    from newswire.drafts import sources_for
+
+    if article is None or not article.pk:
+        return []
+    return sources_for(article)

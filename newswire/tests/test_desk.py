@@ -202,13 +202,14 @@ def test_a_draft_from_several_sources_uses_only_what_rights_allow(client_for, ed
     # Headline-only: a linked headline, never its summary.
     assert "[Volcano erupts in Iceland](https://headliner.example/1)" in body
     assert "What Headliner says" not in body and "What Headliner says" not in article.standfirst
-    # Summary rights: the summary quoted and attributed.
-    assert "> What Summariser says about story 1." in body
+    # Summary rights: the summary's first sentence is the standfirst, attributed, and is not
+    # said again in the body.
+    assert article.standfirst == "What Summariser says about story 1. (Summariser)"
+    assert "What Summariser says" not in body
     assert "Source: [Summariser](https://summariser.example/1)" in body
-    assert article.standfirst == "What Summariser says about story 1."
     # Full rights: the licensed text.
     assert "> Licensed paragraph one." in body and "> Licensed paragraph two." in body
-    assert "## Sources" in body
+    assert "## Sources" not in body  # listed once, under the story, from the provenance rows
     assert "<blockquote>" in article.body_html
     links = list(DraftSource.objects.filter(article=article).values_list("source_name", "url"))
     assert links == [
@@ -220,7 +221,9 @@ def test_a_draft_from_several_sources_uses_only_what_rights_allow(client_for, ed
 
 
 def test_feed_text_cannot_inject_markdown_links_or_html(client_for, editor, wire):
-    wire["summary"].summary = 'Click [here](javascript:alert(1)) <img src=x onerror="alert(1)">'
+    wire[
+        "summary"
+    ].summary = 'A lead. Click [here](javascript:alert(1)) <img src=x onerror="alert(1)">'
     wire["summary"].save()
     _act(client_for(editor), "make_draft", [wire["summary"]])
     html = Article.objects.get().body_html
@@ -251,7 +254,7 @@ def test_readers_see_the_sources_and_json_ld_cites_them(client, client_for, edit
     article.save()
     client.logout()
     page = client.get(article.get_absolute_url()).content.decode()
-    assert "Sources:" in page
+    assert len(re.findall(r">\s*Sources\b", page)) == 1  # once: not the body's and the block's
     assert '<a href="https://headliner.example/1" rel="noopener noreferrer">' in page
     data = json.loads(re.search(r'application/ld\+json"[^>]*>(.*?)</script>', page, re.S)[1])
     assert data["isBasedOn"] == [
@@ -269,4 +272,4 @@ def test_stories_not_from_the_newswire_show_no_sources(client):
 
     article = ArticleFactory(status=Article.Status.PUBLISHED)
     page = client.get(article.get_absolute_url()).content.decode()
-    assert "Sources:" not in page and "isBasedOn" not in page
+    assert "story__sources" not in page and "isBasedOn" not in page
