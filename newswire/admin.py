@@ -13,7 +13,11 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from articles.markdown import sanitise_html
 
 from . import fetch
 from .drafts import make_draft
@@ -86,9 +90,15 @@ class SourceAdmin(admin.ModelAdmin):
     def items_24h(self, obj):
         return obj.recent
 
-    @admin.display(description="stale", boolean=True)
+    @admin.display(description="stale")
     def stale(self, obj):
-        return obj.is_stale
+        # Words, not Django's boolean icons: a red cross read as "fault" on healthy sources.
+        if not obj.is_stale:
+            return "–"
+        return format_html(
+            '<strong class="source-stale">Stale</strong>: nothing new for over {} h',
+            obj.stale_after_hours,
+        )
 
     @admin.display(description="last error")
     def short_error(self, obj):
@@ -121,7 +131,7 @@ class DeskAdmin(admin.ModelAdmin):
     """The newswire desk: newest items first, each with its source, time and a link out."""
 
     list_display = (
-        "headline", "source", "section", "language", "status", "published_at", "first_seen_at",
+        "headline", "source", "section", "language", "status", "published", "first_seen_at",
         "updated_flag", "link_out",
     )  # fmt: skip
     list_filter = ("status", "source", ("source__section", admin.RelatedOnlyFieldListFilter),
@@ -131,10 +141,18 @@ class DeskAdmin(admin.ModelAdmin):
     ordering = ("-first_seen_at", "-id")
     actions = ("make_draft", "dismiss", "mark_duplicate")
     list_per_page = 50
-    exclude = ("content",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Item._meta.fields if f.name != "content"]
+    # What an editor reads; the dedupe hashes and embeddings stay internal.
+    fieldsets = (
+        (None, {"fields": ("title", "source_link", "rights", "language", "authors", "link_out")}),
+        ("Text", {"fields": ("summary", "stored_text")}),
+        ("Time", {"fields": ("published", "first_seen_at", "changed_at")}),
+        ("Desk", {"fields": ("status", "duplicate_of", "event")}),
+    )
+    readonly_fields = (
+        "title", "source_link", "rights", "language", "authors", "link_out", "summary",
+        "stored_text", "published", "first_seen_at", "changed_at", "status", "duplicate_of",
+        "event",
+    )  # fmt: skip
 
     def has_add_permission(self, request):
         return False
@@ -149,11 +167,63 @@ class DeskAdmin(admin.ModelAdmin):
 
     @admin.display(description="headline", ordering="title")
     def headline(self, obj):
-        return obj.title
+        excerpt = obj.summary if len(obj.summary) <= 160 else obj.summary[:160].rsplit(" ", 1)[0]
+        if not excerpt:
+            return format_html("<strong>{}</strong>", obj.title)
+        ellipsis = " …" if len(excerpt) < len(obj.summary) else ""
+        return format_html(
+            '<strong>{}</strong><br><span class="desk-excerpt">{}{}</span>',
+            obj.title, excerpt, ellipsis,
+        )  # fmt: skip
 
     @admin.display(description="section", ordering="source__section")
     def section(self, obj):
         return obj.source.section or "–"
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, obj):
+        if obj.published_at is None:
+            return "–"
+        when = date_format(timezone.localtime(obj.published_at), "DATETIME_FORMAT")
+        if obj.published_guessed:
+            return format_html(
+                '{} <em title="{}">(guessed: first seen)</em>',
+                when, Item._meta.get_field("published_guessed").help_text,
+            )  # fmt: skip
+        return when
+
+    @admin.display(description="source")
+    def source_link(self, obj):
+        source = obj.source
+        site = source.site_url or ""
+        if not site:
+            return str(source)
+        return format_html(
+            '{} (<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>)',
+            source, site, site,
+        )  # fmt: skip
+
+    @admin.display(description="rights")
+    def rights(self, obj):
+        return obj.source.get_rights_display()
+
+    @admin.display(description="stored text")
+    def stored_text(self, obj):
+        """The licensed text as stored, sanitised again for this page; else what rights allow."""
+        if obj.content:
+            return mark_safe(sanitise_html(obj.content))  # noqa: S308 (sanitised just now)
+        if obj.source.rights == Source.Rights.FULL:
+            return "The feed gave no full text for this item."
+        return "Not kept: this source's rights allow only " + (
+            "the summary." if obj.source.rights == Source.Rights.SUMMARY else "the headline."
+        )
+
+    @admin.display(description="event")
+    def event(self, obj):
+        if obj.cluster_id is None:
+            return "–"
+        url = reverse("admin:newswire_cluster_change", args=[obj.cluster_id])
+        return format_html('<a href="{}">{}</a>', url, obj.cluster)
 
     @admin.display(description="changed", boolean=True)
     def updated_flag(self, obj):
@@ -207,12 +277,47 @@ class DeskAdmin(admin.ModelAdmin):
         )
 
 
+class EventSizeFilter(admin.SimpleListFilter):
+    """By default the events that gathered several items; single items only when asked."""
+
+    title = "items"
+    parameter_name = "items"
+
+    def lookups(self, request, model_admin):
+        return (("all", "All, with single items"), ("single", "Single items only"))
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Several items",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "single":
+            return queryset.filter(size__lte=1)
+        return queryset.filter(size__gte=2)
+
+
 @admin.register(Cluster)
 class EventDeskAdmin(admin.ModelAdmin):
-    """Events: items from several sources about one story, grouped by the task worker."""
+    """Events: items from several sources about one story, grouped by the task worker.
 
-    list_display = ("title", "language", "size", "sources", "first_item_at", "last_item_at")
-    list_filter = ("language",)
+    Events told by several sources come first; an event of one item is hidden unless asked.
+    """
+
+    list_display = (
+        "title", "language", "size", "source_count", "sources", "first_item_at", "last_item_at",
+    )  # fmt: skip
+    list_filter = (EventSizeFilter, "language")
     search_fields = ("title", "items__title")
     ordering = ("-last_item_at", "-id")
     actions = ("make_draft",)
@@ -220,10 +325,14 @@ class EventDeskAdmin(admin.ModelAdmin):
     fields = ("title", "language", "size", "first_item_at", "last_item_at", "items_list")
     readonly_fields = fields
 
+    def get_ordering(self, request):
+        return ("-n_sources", "-last_item_at", "-id")  # an annotation: not checkable in ordering
+
     def get_queryset(self, request):
+        # Not super(): it orders by get_ordering() before the annotation exists.
         return (
-            super()
-            .get_queryset(request)
+            Cluster.objects.annotate(n_sources=Count("items__source", distinct=True))
+            .order_by(*self.get_ordering(request))
             .prefetch_related(
                 Prefetch(
                     "items",
@@ -288,7 +397,11 @@ class EventDeskAdmin(admin.ModelAdmin):
             self.message_user(request, "That is not a current suggestion.", messages.ERROR)
         return back
 
-    @admin.display(description="sources")
+    @admin.display(description="sources", ordering="n_sources")
+    def source_count(self, obj):
+        return obj.n_sources
+
+    @admin.display(description="reported by")
     def sources(self, obj):
         names = []
         for item in obj.items.all():

@@ -81,12 +81,17 @@ def test_events_desk_by_role(client_for, contributor, author, event):
     page = client_for(author).get(EVENTS).content.decode()
     assert "Strong earthquake shakes coastal city overnight" in page
     assert "Wire, Daily, Headliner" in page  # its sources, in order of arrival
-    assert "Local team wins the cup final" in page  # another event
+    assert "Local team wins the cup final" not in page  # an event of one item: hidden
+    everything = client_for(author).get(f"{EVENTS}?items=all").content.decode()
+    assert "Local team wins the cup final" in everything
+    single = client_for(author).get(f"{EVENTS}?items=single").content.decode()
+    assert "Local team wins" in single and "Strong earthquake shakes" not in single
 
 
-def test_events_are_listed_newest_activity_first(client_for, editor, event):
-    page = client_for(editor).get(EVENTS).content.decode()
-    assert page.index("Local team wins") < page.index("Strong earthquake shakes")
+def test_events_told_by_several_sources_come_first(client_for, editor, event):
+    page = client_for(editor).get(f"{EVENTS}?items=all").content.decode()
+    # The single-source event is newer, but the three-source earthquake leads.
+    assert page.index("Strong earthquake shakes") < page.index("Local team wins")
     assert event["cluster"].size == 3
 
 

@@ -273,3 +273,65 @@ def test_stories_not_from_the_newswire_show_no_sources(client):
     article = ArticleFactory(status=Article.Status.PUBLISHED)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "story__sources" not in page and "isBasedOn" not in page
+
+
+# --- What the desk shows ---------------------------------------------------------------------
+
+
+def test_the_desk_list_shows_a_summary_excerpt(client_for, editor, wire):
+    long = "Lava reached the sea overnight and the coast road is closed. " * 6
+    Item.objects.filter(pk=wire["summary"].pk).update(summary=long)
+    page = client_for(editor).get(DESK).content.decode()
+    assert "What Wire says about story 1." in page
+    excerpt = re.search(
+        r"Summariser story 1</strong><br><span class=\"desk-excerpt\">([^<]*)<", page
+    )[1]
+    assert excerpt.startswith("Lava reached the sea overnight") and excerpt.endswith(" …")
+    assert len(excerpt) < len(long)
+
+
+def test_the_item_page_shows_the_stored_text_and_context_not_hashes(client_for, editor, wire):
+    from newswire.models import Cluster
+
+    item = wire["full"]
+    cluster = Cluster.objects.create(title="Iceland volcano", language="en")
+    Item.objects.filter(pk=item.pk).update(
+        cluster=cluster,
+        content='<p>Licensed <b>paragraph</b> one.</p><script>alert("x")</script>'
+        '<img src=x onerror="alert(1)">',
+        text_hash="f" * 64, guid_hash="e" * 64, url_hash="d" * 64,
+    )  # fmt: skip
+    page = client_for(editor).get(f"{DESK}{item.pk}/change/").content.decode()
+    assert "Licensed <b>paragraph</b> one." in page  # the stored text, as HTML
+    assert "<script>alert" not in page and "onerror" not in page  # sanitised
+    assert "What Wire says about story 1." in page  # the summary
+    assert "Licensed full text" in page  # the source's rights
+    assert ">Wire<" in page or "Wire (" in page or "Wire</" in page
+    assert ">en<" in page  # the language
+    assert f'href="/admin/newswire/cluster/{cluster.pk}/change/"' in page
+    assert "Iceland volcano" in page
+    for internal in ("f" * 64, "e" * 64, "d" * 64, "Guid hash", "Text hash", "Embedding"):
+        assert internal not in page
+
+
+def test_a_guessed_date_says_so_on_the_desk(client_for, editor, wire):
+    Item.objects.filter(pk=wire["full"].pk).update(
+        published_at=wire["full"].first_seen_at, published_guessed=True
+    )
+    page = client_for(editor).get(DESK).content.decode()
+    assert page.count("(guessed: first seen)") == 1
+    item_page = client_for(editor).get(f"{DESK}{wire['full'].pk}/change/").content.decode()
+    assert "(guessed: first seen)" in item_page
+
+
+def test_the_stale_column_marks_only_stale_sources(client_for, editor, wire):
+    Source.objects.filter(name="Wire").update(
+        last_new_item_at=timezone.now() - timedelta(hours=30)
+    )
+    Source.objects.exclude(name="Wire").update(last_new_item_at=timezone.now())
+    page = client_for(editor).get(SOURCES).content.decode()
+    assert page.count('class="source-stale"') == 1
+    row = page.split(">Wire<")[1].split("</tr>")[0]
+    assert "Stale" in row and "nothing new for over 24 h" in row
+    healthy = page.split(">Headliner<")[1].split("</tr>")[0]
+    assert "icon-no" not in healthy and "Stale" not in healthy

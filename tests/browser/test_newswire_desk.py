@@ -53,5 +53,5 @@ def test_an_editor_makes_a_draft_from_the_desk_and_publishes_it(browser, live_se
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     sources = page.locator(".story__sources a")
     assert sources.get_attribute("href") == "https://summariser.example/volcano"
-    assert "Lava reached the sea overnight." in page.locator(".story__body").inner_text()
+    assert "Lava reached the sea overnight." in page.locator(".story__standfirst").inner_text()
     assert problems.items == []
