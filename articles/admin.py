@@ -17,7 +17,7 @@ from reversion_compare.admin import CompareVersionAdmin
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
-from . import policy
+from . import policy, publishing
 from .markdown import render_markdown
 from .models import BODY_MAX_CHARS, Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
 from .pagecache import invalidate_public_pages
@@ -95,6 +95,13 @@ class ArticleAdminForm(forms.ModelForm):
         "listed under “Preview links” below with its expiry.",
     )
 
+    rewrite_acknowledged = forms.BooleanField(
+        label=publishing.ACKNOWLEDGE_LABEL,
+        required=False,
+        help_text="Needed to publish while the copy guard or the source-headline warning "
+        "still fires. Your confirmation is recorded in the story's history.",
+    )
+
     class Meta:
         model = Article
         fields = (
@@ -130,6 +137,19 @@ class ArticleAdminForm(forms.ModelForm):
         if not policy.can_set_status(self.user, status):
             raise forms.ValidationError("You cannot publish; submit the story for review.")
         return status
+
+    def clean(self):
+        data = super().clean()
+        # A draft still in a source's words is published only over an explicit confirmation.
+        reasons = publishing.blockers_on_publish(self.instance, data)
+        if reasons and not data.get("rewrite_acknowledged"):
+            self.add_error(
+                "rewrite_acknowledged",
+                "Not published: " + " ".join(reasons) + " Rewrite it, or tick this box to "
+                "confirm you have.",
+            )
+        self.acknowledged_reasons = reasons if data.get("rewrite_acknowledged") else []
+        return data
 
 
 class ArticleAuthorInline(admin.TabularInline):
@@ -302,6 +322,15 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        # The confirmation shows where it may be needed: a story with a warning that blocks
+        # publishing, or any re-shown POST (its edit may have brought one back).
+        if obj is not None and (request.method == "POST" or publishing.publish_blockers(obj)):
+            fieldsets = [
+                (name, {**opts, "fields": (*opts["fields"], "rewrite_acknowledged")})
+                if name == "Publishing"
+                else (name, opts)
+                for name, opts in fieldsets
+            ]
         if not self._may_create_preview_links(request):
             return fieldsets
         return [
@@ -374,6 +403,10 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
             if not allowed or not policy.can_set_status(request.user, obj.status):
                 raise PermissionDenied("You cannot publish articles.")
         super().save_model(request, obj, form, change)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        return publishing.acknowledged_message(message, getattr(form, "acknowledged_reasons", []))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -475,9 +508,22 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        self._bulk(
-            request, queryset, lambda a: article_publish(article=a, by=request.user), "published"
-        )
+        refused = []
+
+        def publish(article):
+            try:
+                return article_publish(article=article, by=request.user)
+            except publishing.PublishRefused as exc:
+                refused.append(f"“{article}” was not published: {exc}")
+                return False
+
+        self._bulk(request, queryset, publish, "published")
+        for reason in refused:
+            self.message_user(
+                request,
+                f"{reason} Open it, rewrite it, or confirm the rewrite on its page.",
+                messages.ERROR,
+            )
 
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):

@@ -1,6 +1,8 @@
 """Extension points other apps fill in their AppConfig.ready(), so articles imports none of them.
 
 prepublish_checks: callables(article) -> list of warning strings.
+publish_blockers: callables(article) -> warnings that refuse publishing until the editor
+    confirms, on the change form, that the story was rewritten (articles/publishing.py).
 jsonld_extras: callables(article) -> dict merged into the article's JSON-LD.
 detail_select_related: relations the reader's article page loads with the article (one query).
 related_stories: callables(article) -> precomputed related article ids, nearest first, or None.
@@ -9,6 +11,7 @@ detail_loaders: callables(article) that read onto the article what its page show
 """
 
 prepublish_checks = []
+publish_blockers = []
 jsonld_extras = []
 detail_select_related = []
 related_stories = []

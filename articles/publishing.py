@@ -1,8 +1,55 @@
 """Status changes made outside the change form, each recorded as a revision."""
 
-import reversion
+import copy
+import json
 
+import reversion
+from django.contrib.admin.models import LogEntry
+
+from . import hooks
 from .models import Article, now_to_the_second
+
+ACKNOWLEDGE_LABEL = "I have rewritten this story in the newsroom's own words"
+
+
+class PublishRefused(Exception):
+    """Publishing needs the editor's confirmation of a rewrite; str() gives the reasons."""
+
+    def __init__(self, reasons):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def publish_blockers(article):
+    """Warnings that refuse a plain Publish (a source's headline, copied wording)."""
+    return [reason for check in hooks.publish_blockers for reason in check(article)]
+
+
+def blockers_on_publish(article, data):
+    """What refuses this change form's save when it would publish `article` with `data`.
+
+    Only a save that puts the story out (published or scheduled, from any other status) is
+    checked; an edit of a story already out is not a publish.
+    """
+    if data.get("status") != Article.Status.PUBLISHED or not article.pk:
+        return []
+    stored = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
+    if stored == Article.Status.PUBLISHED:
+        return []
+    probe = copy.copy(article)  # the text as it would be saved
+    for name in ("title", "standfirst", "body"):
+        if name in data:
+            setattr(probe, name, data[name])
+    return publish_blockers(probe)
+
+
+def acknowledged_message(message, reasons):
+    """The history entry of a save published over `reasons`: it says so, with the reasons."""
+    if not reasons:
+        return message
+    readable = LogEntry(change_message=json.dumps(message)).get_change_message()
+    shown = "; ".join(reason if len(reason) <= 200 else reason[:200] + "…" for reason in reasons)
+    return f"{readable} Published with “{ACKNOWLEDGE_LABEL}” ticked, over: {shown}"
 
 
 def _save_revision(article, *, by, comment):
@@ -13,9 +60,13 @@ def _save_revision(article, *, by, comment):
 
 
 def article_publish(*, article, by):
-    """Publish now; return False if it was already live."""
+    """Publish now; return False if it was already live, PublishRefused while a rewrite is due
+    (that confirmation is given on the change form)."""
     if article.is_published:
         return False
+    reasons = publish_blockers(article)
+    if reasons:
+        raise PublishRefused(reasons)
     article.status = Article.Status.PUBLISHED
     article.published_at = now_to_the_second()
     _save_revision(article, by=by, comment="Published now.")

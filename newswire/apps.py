@@ -15,6 +15,8 @@ class NewswireConfig(AppConfig):
 
         hooks.prepublish_checks.append(drafts.headline_warnings)
         hooks.prepublish_checks.append(drafts.copy_warnings)
+        hooks.publish_blockers.append(drafts.headline_warnings)
+        hooks.publish_blockers.append(drafts.copy_warnings)
         hooks.jsonld_extras.append(drafts.jsonld_is_based_on)
         hooks.detail_select_related.append("assist")
         hooks.related_stories.append(drafts.related_ids)
