@@ -24,6 +24,7 @@ from accounts.models import User
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleAuthor, ArticleTag, SearchWindow, Section, Tag
 from articles.pagecache import invalidate_public_pages
+from newswire.demo import seed_newswire
 
 SECTIONS = [
     ("News", "The day's most important stories."),
@@ -164,6 +165,7 @@ class Command(BaseCommand):
         if created:
             SearchWindow.rebuild()  # the bulk rows went in behind Article.save()'s back
         self._images(max(0, min(articles, images)))
+        self.stdout.write(seed_newswire())  # newswire/demo.py: sample feeds, events, a draft
         invalidate_public_pages()
         self.stdout.write(
             self.style.SUCCESS(
