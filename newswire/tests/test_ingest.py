@@ -206,3 +206,18 @@ def test_a_truncated_document_without_items_is_a_source_error(feed_server):
     # A well-formed feed with no items is not an error; nor is a cut one that still gave items.
     assert parse(rss([]).encode()).entries == []
     assert len(parse(whole[: whole.index("</item>")].encode()).entries) == 1
+
+
+def test_json_feed_dates_are_checked_like_xml_ones():
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+        b'{"id": "1", "title": "A", "date_published": "2026-11-21T07:30:00+01:00"},'
+        b'{"id": "2", "title": "B", "date_published": "2999-01-01T00:00:00Z"},'
+        b'{"id": "3", "title": "C", "date_published": "Seg, 24 Set 2018 10:00:00 -0300"},'
+        b'{"id": "4", "title": "D", "date_published": "2020/1/10 14:33:00"}]}'
+    )
+    dates = [e["published_at"] for e in parse(body).entries]
+    assert [d.isoformat() if d else None for d in dates] == [
+        "2026-11-21T06:30:00+00:00", None, "2018-09-24T13:00:00+00:00",
+        "2020-01-10T14:33:00+00:00",
+    ]  # fmt: skip
