@@ -505,7 +505,8 @@ _ZONES = {
     "jst": 540, "kst": 540, "aest": 600, "aedt": 660, "est": -300, "edt": -240, "cst": -360,
     "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420, "brt": -180,
 }  # fmt: skip
-_CONNECTORS = re.compile(r"\b(?:de|del|der|den|le|el|il|um|uhr|a las|alle|ore|as|a|at|h)\b\.?")
+_MERIDIEM = re.compile(r"\b([ap])\.\s?m\.?(?=\W|$)")
+_CONNECTORS = re.compile(r"\b(?:de|del|der|den|le|el|il|um|uhr|a las|alle|ore|as|a|at)\b\.?")
 _TIME = r"(?:[ t,]+(\d{1,2})[:h.](\d{2})(?:[:.](\d{2}))?(?:\.\d+)?(?:\s*(am|pm))?)?"
 _ZONE = r"(?:\s*(?:([+-])(\d{2}):?(\d{2})|\(?([a-z]{1,4})\)?))?\s*$"
 _DAY_NAME_YEAR = re.compile(
@@ -568,7 +569,7 @@ def read_date(raw):
         return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(
             timezone.utc
         )
-    text = _CONNECTORS.sub(" ", _fold_accents(raw))
+    text = _CONNECTORS.sub(" ", _MERIDIEM.sub(r"\1m", _fold_accents(raw)))
     text = _SPACES.sub(" ", text).strip()
     found = _date_parts(text)
     if found is None:

@@ -31,6 +31,11 @@ from newswire.models import Cluster, DraftSource, Item, Source
             ["Dr. Smith met the U.S. President on Jan. 5 in Washington.", "Talks went well."],
         ),
         (
+            "Talks moved on. No. 10 said the answer was no. The vote is on Mar. 5 by the sea.",
+            ["Talks moved on.", "No. 10 said the answer was no.",
+             "The vote is on Mar. 5 by the sea."],
+        ),
+        (
             "Cars, buses etc. were banned from the centre. The city says it worked.",
             ["Cars, buses etc. were banned from the centre.", "The city says it worked."],
         ),
