@@ -6,16 +6,20 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-newswire explain deploy-test clean
+.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-newswire explain deploy-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard package-lock.json)
+# pip names each package as it goes (the first install takes minutes); later
+# runs skip this step until a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "make install: Python packages into $(VENV) (a few minutes the first time)"
 	test -d $(VENV) || $(SYSTEM_PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
-	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	$(VENV)/bin/pip install --progress-bar off -r requirements-dev.txt \
+	  | grep --line-buffered -E '^(Collecting|Building wheel|Installing collected|Successfully installed|ERROR)' ; \
+	  test $${PIPESTATUS[0]} -eq 0
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install every dependency
@@ -28,6 +32,9 @@ run: install ## Serve the site on SQLite with demo content at http://127.0.0.1:8
 
 test: install ## Run the whole test suite (MariaDB when DATABASE_URL says so, else SQLite)
 	$(VENV)/bin/pytest
+
+test-mysql: install ## The whole suite against a throwaway MariaDB of its own (needs mariadb-server, no login)
+	PY=$(PY) bash scripts/test-mysql.sh $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check .

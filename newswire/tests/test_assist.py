@@ -1,6 +1,7 @@
 """Machine assistance: offline model, embeddings, language, near-duplicates, events."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -259,8 +260,10 @@ def test_assistance_tests_pass_with_no_network():
     env = {**os.environ, "ASSIST_OFFLINE": "1"}
     if database.startswith("mysql://"):
         # No TCP route in the namespace: reach MariaDB through its Unix socket (localhost).
+        # (any port: `make test-mysql` serves its own MariaDB on another one and
+        # names its socket in MYSQL_UNIX_PORT, which the client library reads).
         env["DATABASE_URL"] = (
-            database.replace("@127.0.0.1:3306/", "@localhost/").rstrip("/") + "_offline"
+            re.sub(r"@127\.0\.0\.1(:\d+)?/", "@localhost/", database).rstrip("/") + "_offline"
         )
     run = subprocess.run(
         ["unshare", "-n", "sh", "-c",

@@ -1,5 +1,6 @@
 """Headless Chromium (Debian's, never a downloaded one) driven by Playwright."""
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WIDTHS = (390, 1280)
 
@@ -57,8 +57,21 @@ def browser(transactional_db):
 
 @pytest.fixture
 def axe_source():
-    require(AXE.exists(), f"{AXE} is missing: run `npm ci` at the repository root")
-    return AXE
+    """The path of axe-core's axe.min.js, as shipped by the axe-playwright-python wheel.
+
+    The one place the browser tests get axe from; the file is part of the
+    installed package, so nothing is downloaded when a test injects it.
+    """
+    try:
+        spec = importlib.util.find_spec("axe_playwright_python")
+    except ImportError:  # pragma: no cover
+        spec = None
+    path = Path(spec.origin).parent / "axe.min.js" if spec and spec.origin else None
+    require(
+        path is not None and path.exists(),
+        "axe-core is missing: pip install -r requirements-dev.txt (axe-playwright-python)",
+    )
+    return path
 
 
 class PageProblems:
