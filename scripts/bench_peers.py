@@ -19,7 +19,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_run import COLD_SCRIPT, Bench, bench_settings, fmt, merge  # noqa: E402
+from bench_run import (  # noqa: E402
+    COLD_SCRIPT,
+    Bench,
+    bench_settings,
+    fmt,
+    merge,
+    per_round_ratios,
+    report_loads,
+    spread,
+    start_round,
+)
 from stack_lib import REPO, Stack, StackError  # noqa: E402
 
 PEER_DIR = REPO / "scripts" / "wagtail_peer"
@@ -43,11 +53,12 @@ def peer_venv():
 
 def stacks(size, venv):
     quiet = {"GUNICORN_ACCESS_LOG": ""}
+    offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
     ours = Stack(
         db_name=f"aiblogger_peers_{size}",
         host="localhost",
-        http_port=18082,
-        https_port=18445,
+        http_port=18082 + offset,
+        https_port=18445 + offset,
         app_env=quiet,
         access_log=False,
         media_root=REPO / "var" / "bench-peers-media",
@@ -55,8 +66,8 @@ def stacks(size, venv):
     peer = Stack(
         db_name=f"aiblogger_peers_wagtail_{size}",
         host="localhost",
-        http_port=18083,
-        https_port=18446,
+        http_port=18083 + offset,
+        https_port=18446 + offset,
         app_env={
             **quiet,
             "DJANGO_SETTINGS_MODULE": "peer.settings",
@@ -100,6 +111,7 @@ def run_size(size, venv, config, cold_script):
             benches["aiblogger"].run(our_path, 1)
             benches["Wagtail"].run(peer_path, 1)
         for round_number in range(config["rounds"]):
+            start_round(config, f"peers {size:,}", round_number)
             # Alternate who goes first, so a drift in load favours no one.
             order = ["aiblogger", "Wagtail"][:: 1 if round_number % 2 == 0 else -1]
             for concurrency in config["concurrencies"]:
@@ -122,7 +134,8 @@ def report(all_results, config, started):
         f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} cores, "
         f"load average {config['load']:.2f} before the run. Both sites on MariaDB behind "
         "the same Nginx template and gunicorn.conf.py; wrk over HTTPS; "
-        f"{config['seconds']} s per case, median of {config['rounds']} interleaved rounds.",
+        f"{config['seconds']} s per case, {config['rounds']} interleaved rounds; req/s "
+        "are medians, the ratio is taken inside each round and given as median (range).",
         "",
         "| articles | page | mode | conns | aiblogger req/s | Wagtail req/s | ratio "
         "| aiblogger p50 ms | Wagtail p50 ms | errors |",
@@ -131,15 +144,19 @@ def report(all_results, config, started):
     for size, results in all_results.items():
         keys = sorted({key[:3] for key in results}, key=lambda k: (k[2], k[0], k[1]))
         for page, mode, concurrency in keys:
-            ours = merge(results[(page, mode, concurrency, "aiblogger")])
-            peer = merge(results[(page, mode, concurrency, "Wagtail")])
-            ratio = ours["rps"] / peer["rps"] if ours["rps"] and peer["rps"] else None
+            our_runs = results[(page, mode, concurrency, "aiblogger")]
+            peer_runs = results[(page, mode, concurrency, "Wagtail")]
+            ours, peer = merge(our_runs), merge(peer_runs)
+            ratio = spread(per_round_ratios(our_runs, peer_runs), 2)
             lines.append(
                 f"| {size:,} | {page} | {mode} | {concurrency} | {fmt(ours['rps'])} "
-                f"| {fmt(peer['rps'])} | {fmt(ratio, 2)} | {fmt(ours['p50'], 1)} "
+                f"| {fmt(peer['rps'])} | {ratio} | {fmt(ours['p50'], 1)} "
                 f"| {fmt(peer['p50'], 1)} | {ours['errors'] + peer['errors']} |"
             )
-    lines += ["", f"Whole run: {time.monotonic() - started:.0f} s."]
+    lines.append("")
+    for size in all_results:
+        lines += [f"{size:,} articles. " + report_loads(config, f"peers {size:,}")[0], ""]
+    lines += [f"Whole run: {time.monotonic() - started:.0f} s."]
     return "\n".join(lines) + "\n"
 
 

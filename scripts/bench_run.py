@@ -5,7 +5,10 @@ starts gunicorn + Nginx as the stack test does (scripts/stack_lib.py) and drives
 each case over HTTPS on loopback, interleaved, at a few concurrencies:
 
 - static: a file Nginx serves itself, the machine's ceiling;
-- hello: a Django view that touches no database (BENCH_ENDPOINTS), Django's floor;
+- bare: a Django view with no middleware under the same gunicorn
+  (scripts/bench_wsgi.py), Django's own floor;
+- hello: the site's view that touches no database (BENCH_ENDPOINTS), through
+  every middleware: the site's floor;
 - the reader pages, each "cold" (a unique query string per request misses both
   Nginx's microcache and the app's page cache, whose keys hold the full URL)
   and "warm" (the same URL again and again, as a burst of readers sends it);
@@ -20,8 +23,13 @@ measures every public page cold at low concurrency, so the table shows how
 latency grows with the archive. It is a benchmark, not a
 test: nothing here passes or fails on a number.
 
+Every ratio is taken inside one round (a case against static, bare and hello
+measured in the same round) and reported as the median and the range over the
+rounds, with the load average at the start of each round; the order of the
+cases is reversed every other round, so a drift in load favours none of them.
+
 Environment: N (10000), BENCH_SECONDS (4), BENCH_CONCURRENCY ("8 64"),
-BENCH_ROUNDS (2), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
+BENCH_ROUNDS (5), BENCH_WORKER_CLASSES ("sync gthread"), BENCH_PARTS
 ("pages classes render scale"), BENCH_SIZES ("1000 100000 1000000"),
 BENCH_SCALE_CONCURRENCY (1), BENCH_FORCE (0). STACK_PORT_OFFSET and
 STACK_DB_SUFFIX move ports and database names, as for the stack tests.
@@ -69,11 +77,16 @@ end
 # production Django sees no session of its own (__Host-sessionid), so its page
 # cache answers: the "app-cache hit" rows measure that path.
 APP_CACHE_COOKIE = "sessionid=bench"
-# Search at scale, for a word of one demo subject (about one story in 40, like
-# a news reader's query) and for one in every demo story's lead (the worst case).
+# Search at scale, for a word of one demo subject (a news reader's query; the
+# report gives its share of the newest stories as measured) and for one in
+# every demo story's lead (the worst case).
 SCALE_SEARCH_WORDS = ("harbour", "officials")
 # The scale table's goal: a page at the largest size is at most this much slower.
 SCALE_RATIO_GOAL = 1.3
+# The three floors every page is compared with, in the same round.
+STATIC = "static file (Nginx)"
+BARE = "bare Django view (no middleware)"
+HELLO = "hello view (the site's middleware, no DB)"
 
 
 def env_int(name, default):
@@ -175,7 +188,7 @@ def bench_settings():
     return {
         "n": env_int("N", 10_000),
         "seconds": env_int("BENCH_SECONDS", 4),
-        "rounds": env_int("BENCH_ROUNDS", 2),
+        "rounds": env_int("BENCH_ROUNDS", 5),
         "concurrencies": [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8 64").split()],
         "worker_classes": os.environ.get("BENCH_WORKER_CLASSES", "sync gthread").split(),
         "parts": os.environ.get("BENCH_PARTS", "pages classes render scale").split(),
@@ -191,8 +204,9 @@ def page_cases(stack, urls):
     manifest = (stack.tmp / "static" / "staticfiles.json").read_text()
     static = "/static/" + re.search(r'"admin/css/base.css": "([^"]+)"', manifest).group(1)
     return [
-        ("static file (Nginx)", static, False),
-        ("hello view (Django, no DB)", "/bench/hello/", True),
+        (STATIC, static, False),
+        (BARE, "/bench/bare/", True),
+        (HELLO, "/bench/hello/", True),
         ("home", "/", None),
         ("home app-cache hit (past Nginx's microcache)", "/", "app"),
         ("article", urls["article"], None),
@@ -205,12 +219,28 @@ def page_cases(stack, urls):
     ]
 
 
+def round_loads(config):
+    """The load average (1 min) at the start of each round, appended as rounds start."""
+    return config.setdefault("round_loads", {})
+
+
+def start_round(config, part, round_number):
+    load = os.getloadavg()[0]
+    round_loads(config).setdefault(part, []).append(load)
+    print(f"  {part}, round {round_number + 1}: load average {load:.2f}", flush=True)
+
+
 def bench_pages(bench, cases, config):
-    """Every case cold and warm at each concurrency, interleaved over the rounds."""
+    """Every case cold and warm at each concurrency, interleaved over the rounds.
+
+    {(case, concurrency): [one wrk result per round, in round order]}.
+    """
     results = {}
     for round_number in range(config["rounds"] if "pages" in config["parts"] else 0):
+        start_round(config, "pages", round_number)
+        order = cases if round_number % 2 == 0 else cases[::-1]
         for concurrency in config["concurrencies"]:
-            for name, path, mode in cases:
+            for name, path, mode in order:
                 if mode is None:
                     variants = [("cold", True), ("warm", False)]
                 else:
@@ -228,6 +258,7 @@ def bench_worker_classes(bench, stack, app_cases, config):
     classes = {}
     concurrency = max(config["concurrencies"])
     for round_number in range(config["rounds"] if "classes" in config["parts"] else 0):
+        start_round(config, "classes", round_number)
         # Alternate the order, so a drift in the machine's load favours no one.
         order = config["worker_classes"]
         order = order if round_number % 2 == 0 else order[::-1]
@@ -321,7 +352,13 @@ def make_stack(db_name):
         host="localhost",  # wrk takes SNI from the URL, and localhost resolves without /etc/hosts
         http_port=18081 + offset,
         https_port=18444 + offset,
-        app_env={"BENCH_ENDPOINTS": "true", "GUNICORN_ACCESS_LOG": ""},
+        app_env={
+            "BENCH_ENDPOINTS": "true",
+            "GUNICORN_ACCESS_LOG": "",
+            # The site plus the bare Django view, in the same gunicorn (bench_wsgi.py).
+            "GUNICORN_WSGI_APP": "bench_wsgi:application",
+            "PYTHONPATH": str(REPO / "scripts"),
+        },
         access_log=False,
         media_root=REPO / "var" / "bench-media",
     )
@@ -336,7 +373,8 @@ def bench_main_stack(config, cold_script):
         urls = discover(stack)
         cases = page_cases(stack, urls)
         app_cases = [
-            ("hello view", "/bench/hello/", True),
+            (BARE, "/bench/bare/", True),
+            (HELLO, "/bench/hello/", True),
             ("home cold", "/", True),
             ("article cold", urls["article"], True),
         ]
@@ -353,6 +391,29 @@ def bench_main_stack(config, cold_script):
     finally:
         stack.down()
     return results, classes, urls, render
+
+
+# How many of search's window of newest stories hold each word (run by `manage.py shell`).
+SHARE_CODE = """
+import json
+from django.db import connection
+from articles.listing import _match_sql
+from articles.models import SearchWindow
+table = SearchWindow._meta.db_table
+out = {}
+for word in %r:
+    match, against = _match_sql(table, [word], "boolean")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM({match} > 0) FROM {table}", [against])
+        total, holding = cursor.fetchone()
+    out[word] = [int(holding or 0), int(total or 0)]
+print(json.dumps(out))
+"""
+
+
+def search_shares(stack):
+    """{word: [stories of search's window holding it, stories in the window]}."""
+    return stack.shell_json(SHARE_CODE % (SCALE_SEARCH_WORDS,))
 
 
 def scale_cases(stack, urls):
@@ -387,6 +448,7 @@ def bench_scale(config, cold_script):
             stack.up(seed_articles=size, password=secrets.token_urlsafe(9), fresh=False)
             seconds = time.monotonic() - seeded
             urls = discover(stack)
+            shares = search_shares(stack)
             cases = scale_cases(stack, urls)
             prime = Bench(stack, 1, cold_script)
             for _, path in cases:  # every worker has loaded every page's code once
@@ -403,6 +465,7 @@ def bench_scale(config, cold_script):
             "published": urls["count"],
             "up_seconds": seconds,
             "paths": dict(cases),
+            "search_shares": shares,
             "rows": {name: merge(case_runs) for name, case_runs in runs.items()},
         }
     return scale
@@ -468,8 +531,8 @@ def report_header(urls, config):
         f"{articles}MariaDB, Redis cache; "
         f"gunicorn {os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')} x {workers} behind "
         "Nginx over HTTPS (HTTP/1.1 keep-alive), "
-        f"wrk -t2 on the same machine; {config['seconds']} s per case, median of "
-        f"{config['rounds']} interleaved rounds.",
+        f"wrk -t2 on the same machine; {config['seconds']} s per case, "
+        f"{config['rounds']} interleaved rounds (the order reversed every other round).",
         "",
         "cold = a unique query string per request (misses Nginx's microcache and the app's "
         "page cache); warm = the same URL repeatedly (Nginx microcache, 5 s); app-cache hit "
@@ -479,24 +542,55 @@ def report_header(urls, config):
     ]
 
 
+def per_round_ratios(runs, base_runs):
+    """Each round's req/s over the base's req/s in the same round."""
+    return [
+        run["rps"] / base["rps"]
+        for run, base in zip(runs, base_runs, strict=False)
+        if run["rps"] and base["rps"]
+    ]
+
+
+def spread(values, digits=2):
+    """'median (min-max)' of a list of numbers, or n/a."""
+    if not values:
+        return "n/a"
+    middle = fmt(statistics.median(values), digits)
+    if len(values) == 1:
+        return middle
+    return f"{middle} ({fmt(min(values), digits)}–{fmt(max(values), digits)})"
+
+
+def report_loads(config, part):
+    loads = round_loads(config).get(part, [])
+    return [
+        "Load average (1 min) at the start of each round: "
+        + ", ".join(f"{load:.2f}" for load in loads)
+        + ".",
+        "",
+    ]
+
+
 def report_pages(results, concurrency):
-    static = merge(results[("static file (Nginx)", concurrency)])
-    hello = merge(results[("hello view (Django, no DB)", concurrency)])
+    floors = {name: results[(name, concurrency)] for name in (STATIC, BARE, HELLO)}
     lines = [
         f"## {concurrency} concurrent connections",
         "",
-        "| case | req/s | p50 ms | p99 ms | vs static | vs hello | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "req/s and every ratio: median (range) over the rounds; each ratio is taken "
+        "against the floor measured in the same round.",
+        "",
+        "| case | req/s | p50 ms | p99 ms | vs static | vs bare Django | vs hello | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (name, c), runs in results.items():
         if c != concurrency:
             continue
         row = merge(runs)
-        vs_static = row["rps"] / static["rps"] if row["rps"] and static["rps"] else None
-        vs_hello = row["rps"] / hello["rps"] if row["rps"] and hello["rps"] else None
+        rps = [run["rps"] for run in runs if run["rps"]]
+        cells = [spread(per_round_ratios(runs, floors[floor]), 3) for floor in floors]
         lines.append(
-            f"| {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} | {fmt(row['p99'], 1)} "
-            f"| {fmt(vs_static, 3)} | {fmt(vs_hello, 2)} | {row['errors']} |"
+            f"| {name} | {spread(rps, 0)} | {fmt(row['p50'], 1)} | {fmt(row['p99'], 1)} "
+            f"| {' | '.join(cells)} | {row['errors']} |"
         )
     return [*lines, ""]
 
@@ -505,16 +599,19 @@ def report_classes(classes, config):
     workers = os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1))
     lines = [
         f"## gunicorn worker class ({max(config['concurrencies'])} connections, {workers} "
-        "workers; gthread with 4 threads each; median of the rounds)",
+        "workers; gthread with 4 threads each; median (range) of the rounds)",
         "",
-        "| worker class | case | req/s | p50 ms | p99 ms |",
-        "|---|---|---:|---:|---:|",
+        "| worker class | case | req/s | p50 ms | p99 ms | vs bare Django | vs hello |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for (worker_class, name), runs in classes.items():
         row = merge(runs)
+        rps = [run["rps"] for run in runs if run["rps"]]
+        bare = spread(per_round_ratios(runs, classes.get((worker_class, BARE), [])), 3)
+        hello = spread(per_round_ratios(runs, classes.get((worker_class, HELLO), [])), 3)
         lines.append(
-            f"| {worker_class} | {name} | {fmt(row['rps'])} | {fmt(row['p50'], 1)} "
-            f"| {fmt(row['p99'], 1)} |"
+            f"| {worker_class} | {name} | {spread(rps, 0)} | {fmt(row['p50'], 1)} "
+            f"| {fmt(row['p99'], 1)} | {bare} | {hello} |"
         )
     return [*lines, ""]
 
@@ -548,8 +645,16 @@ def report_scale(scale, config):
         errors = sum(row["errors"] for row in rows if row)
         lines.append(f"| {name} | {' | '.join(cells)} | {fmt(ratio, 2)}{flag} | {errors} |")
     deep = scale[largest]["paths"]
+    shares = [
+        f"`{word}` is in {held:,} of the window's {total:,} newest stories at {size:,} "
+        f"(one in {total / held:.1f})"
+        for size in sizes
+        for word, (held, total) in scale[size].get("search_shares", {}).items()
+        if held
+    ]
     lines += [
         "",
+        *([f"Search words, as measured: {'; '.join(shares)}.", ""] if shares else []),
         f"Goal: p50 at the largest size at most {SCALE_RATIO_GOAL}× the smallest's. Paths at "
         f"{largest:,}: "
         + ", ".join(f"{name} `{path}`" for name, path in deep.items() if name != "home")
@@ -579,10 +684,13 @@ def report_render(render, config):
 
 def render_report(results, classes, urls, render, scale, config, started):
     lines = report_header(urls, config)
+    if results:
+        lines += report_loads(config, "pages")
     for concurrency in config["concurrencies"] if results else []:
         lines += report_pages(results, concurrency)
     if classes:
         lines += report_classes(classes, config)
+        lines += report_loads(config, "classes")
     if render:
         lines += report_render(render, config)
     if scale:

@@ -3,6 +3,8 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import bench_run  # noqa: E402
 
@@ -50,3 +52,66 @@ def test_render_table_gives_each_page_both_costs_and_runs_by_default(monkeypatch
     monkeypatch.setenv("BENCH_FORCE", "1")
     monkeypatch.delenv("BENCH_PARTS", raising=False)
     assert "render" in bench_run.bench_settings()["parts"]
+
+
+def run(rps):
+    return {"rps": rps, "p50": 1.0, "p99": 2.0, "errors": 0}
+
+
+def test_pages_table_gives_every_ratio_as_median_and_range_of_same_round_ratios():
+    """A ratio is taken inside each round, then summarised: a drift shows as a range."""
+    results = {
+        (bench_run.STATIC, 8): [run(1000), run(500), run(1000)],
+        (bench_run.BARE, 8): [run(200), run(100), run(250)],
+        (bench_run.HELLO, 8): [run(100), run(50), run(100)],
+        ("home cold", 8): [run(50), run(40), run(20)],
+    }
+    table = "\n".join(bench_run.report_pages(results, 8))
+    assert "| case | req/s | p50 ms | p99 ms | vs static | vs bare Django | vs hello |" in table
+    # vs static 0.05, 0.08, 0.02; vs bare 0.25, 0.4, 0.08; vs hello 0.5, 0.8, 0.2
+    assert (
+        "| home cold | 40 (20–50) | 1.0 | 2.0 | 0.050 (0.020–0.080) | 0.250 (0.080–0.400) "
+        "| 0.500 (0.200–0.800) | 0 |" in table
+    )
+    config = {"round_loads": {"pages": [0.5, 2.25, 3.0]}}
+    assert bench_run.report_loads(config, "pages")[0].endswith("round: 0.50, 2.25, 3.00.")
+
+
+def test_scale_table_states_the_measured_share_of_a_search_word():
+    scale = {
+        1000: size(850, {"home": 20.0}),
+        1_000_000: size(850_000, {"home": 24.0}),
+    }
+    scale[1_000_000]["search_shares"] = {"harbour": [308, 2000], "officials": [2000, 2000]}
+    table = "\n".join(bench_run.report_scale(scale, {"scale_concurrency": 1, "rounds": 2}))
+    assert (
+        "`harbour` is in 308 of the window's 2,000 newest stories at 1,000,000 (one in 6.5)"
+        in table
+    )
+
+
+@pytest.mark.django_db
+def test_bare_view_runs_no_middleware_and_every_other_path_is_the_site():
+    from wsgiref.util import setup_testing_defaults
+
+    import bench_wsgi
+
+    def call(path):
+        environ = {"PATH_INFO": path, "HTTP_HOST": "testserver", "wsgi.url_scheme": "https"}
+        setup_testing_defaults(environ)
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        body = b"".join(bench_wsgi.application(environ, start_response))
+        return seen["status"], seen["headers"], body
+
+    status, headers, body = call("/bench/bare/")
+    assert (status, body) == ("200 OK", b"hello\n")
+    assert "X-Frame-Options" not in headers and "Content-Security-Policy" not in headers
+    status, headers, _ = call("/robots.txt")
+    assert status == "200 OK"
+    assert "X-Frame-Options" in headers or "Content-Security-Policy" in headers
+    status, _, _ = call("/bench/bare/more")
+    assert status.startswith("404")
