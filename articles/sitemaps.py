@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap, x_robots_tag
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponse
@@ -73,7 +73,9 @@ class IdRangePaginator(Paginator):
 
     Page p holds the items with ids first + (p - 1) * per_page up to the next run, so
     neither the index (num_pages) nor a page (a primary key range) counts or skips
-    rows. Ids that are drafts or gone leave a page shorter, never longer.
+    rows. Ids that are drafts or gone leave a page shorter, never longer; a run
+    of per_page ids with no item leaves no page at all: page_numbers() skips it,
+    and asking for it is an EmptyPage.
     """
 
     def __init__(self, object_list, per_page, *, first, last):
@@ -90,7 +92,29 @@ class IdRangePaginator(Paginator):
         number = self.validate_number(number)
         low = (self.first or 0) + (number - 1) * self.per_page
         rows = self.object_list.filter(pk__gte=low, pk__lt=low + self.per_page)
+        if number > 1 and not rows.exists():
+            raise EmptyPage("That page holds no items.")
         return self._get_page(rows, number, self)
+
+    def page_numbers(self):
+        """The numbers of the pages that hold at least one item, in order.
+
+        One walk along the primary key per page listed, each stopping at the
+        first item at or after the page's first id: an empty run of ids costs
+        the walk across it, never a page of its own.
+        """
+        if self.first is None:
+            return [1]
+        numbers, low = [], self.first
+        while low is not None:
+            number = (low - self.first) // self.per_page + 1
+            numbers.append(number)
+            next_low = self.first + number * self.per_page
+            if next_low > self.last:  # the last item is on this page: nothing to ask
+                break
+            following = self.object_list.filter(pk__gte=next_low)
+            low = following.order_by("pk").values_list("pk", flat=True).first()
+        return numbers
 
 
 class ArticleSitemap(PublicSitemap):
@@ -122,6 +146,11 @@ class ArticleSitemap(PublicSitemap):
     def get_latest_lastmod(self):
         return None
 
+    def page_numbers(self):
+        """The pages the index lists, worked out once per public generation."""
+        name = f"sitemap-article-pages:{self.limit}"
+        return generation_cached(name, self.paginator.page_numbers)
+
     def render_page(self, page):
         """One page of <url> elements as XML text, built without a template.
 
@@ -147,6 +176,9 @@ class NewsSitemap(ArticleSitemap):
     """The last 48 hours: few enough rows to count and date in one cheap query."""
 
     limit = NEWS_LIMIT
+
+    def page_numbers(self):
+        return range(1, self.paginator.num_pages + 1)
 
     def items(self):
         since = timezone.now() - NEWS_WINDOW
@@ -262,9 +294,12 @@ def index(request):
         location, lastmod = escape(absolute_url(path)), child.get_latest_lastmod()
         dated = f"<lastmod>{localtime(lastmod).isoformat()}</lastmod>" if lastmod else ""
         parts.append(f"<sitemap><loc>{location}</loc>{dated}</sitemap>")
+        numbers = getattr(child, "page_numbers", None)
+        numbers = numbers() if numbers else range(1, child.paginator.num_pages + 1)
         parts.extend(
             f"<sitemap><loc>{location}?p={page}</loc>{dated}</sitemap>"
-            for page in range(2, child.paginator.num_pages + 1)
+            for page in numbers
+            if page > 1
         )
     parts.append(INDEX_TAIL)
     return HttpResponse("".join(parts), content_type="application/xml; charset=utf-8")

@@ -231,3 +231,25 @@ def test_the_index_counts_tags_once_per_change_and_sees_a_new_tag_at_once(
         assert sitemaps.TagSitemap().paginator.num_pages == 2
     ArticleFactory(published=True, tags=[TagFactory()])
     assert len(tag_pages()) == 3
+
+
+def test_a_long_run_of_non_public_ids_leaves_no_empty_article_sitemap_page(
+    client, monkeypatch
+):
+    """A page is a run of `limit` ids; a run with no public story is not listed, and is a 404."""
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    kinds = ["published"] + ["draft"] * 6 + ["scheduled"] + ["published", "draft", "published"]
+    stories = []
+    for kind in kinds:
+        article = ArticleFactory(**({kind: True} if kind != "draft" else {}))
+        if kind == "published":
+            stories.append(article)
+    index = [url for url in locations(parse(client, "/sitemap.xml")) if "articles" in url]
+    pages = [locations(parse(client, url.removeprefix("http://testserver"))) for url in index]
+    assert all(pages), [len(page) for page in pages]
+    listed = sorted(url for page in pages for url in page)
+    assert listed == sorted(f"http://testserver/articles/{a.slug}/" for a in stories)
+    # Pages 2 to 4 fall inside the run of drafts and the scheduled story.
+    assert len(pages) == 3
+    for page in (2, 3, 4):
+        assert client.get(f"/sitemap-articles.xml?p={page}").status_code == 404
