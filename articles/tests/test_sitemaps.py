@@ -233,9 +233,7 @@ def test_the_index_counts_tags_once_per_change_and_sees_a_new_tag_at_once(
     assert len(tag_pages()) == 3
 
 
-def test_a_long_run_of_non_public_ids_leaves_no_empty_article_sitemap_page(
-    client, monkeypatch
-):
+def test_a_long_run_of_non_public_ids_leaves_no_empty_article_sitemap_page(client, monkeypatch):
     """A page is a run of `limit` ids; a run with no public story is not listed, and is a 404."""
     monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
     kinds = ["published"] + ["draft"] * 6 + ["scheduled"] + ["published", "draft", "published"]
