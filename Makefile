@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-newswire explain deploy-test clean
+.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-saves bench-newswire explain deploy-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ bench: install ## Load-test the real stack and write the results table
 
 bench-peers: install ## aiblogger beside a minimal Wagtail site on the same articles
 	bash scripts/bench.sh bench_peers.py
+
+bench-saves: install ## 1 and 8 editors saving at once on MariaDB (DATABASE_URL; edits its articles)
+	$(PY) scripts/bench_saves.py
 
 bench-newswire: install ## Poll 500 loopback feeds once (< 60 s), then re-poll them (304s only)
 	$(PY) scripts/bench_newswire.py
