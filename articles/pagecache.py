@@ -49,7 +49,9 @@ A failing cache never fails a page: the Redis backend is fail-soft
 """
 
 import base64
+import functools
 import hashlib
+import json
 import math
 import os
 import re
@@ -60,10 +62,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import DatabaseError, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -407,8 +411,44 @@ def _cacheable_response(request, response):
     )
 
 
+# What a stored page's headers come from besides the view: a page stored under
+# one release must not be served under another with the old CSP or framing rules.
+RELEASE_SETTINGS = (
+    "BASE_DIR",  # each deployed release is a directory of its own
+    "MIDDLEWARE",
+    "CONTENT_SECURITY_POLICY",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+    "X_FRAME_OPTIONS",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+)
+
+
+@functools.cache
+def _release():
+    """A digest of the release: part of every page's key, the same in every worker."""
+
+    def plain(value):
+        return sorted(value, key=str) if isinstance(value, set | frozenset) else str(value)
+
+    values = {name: getattr(settings, name, None) for name in RELEASE_SETTINGS}
+    text = json.dumps(values, sort_keys=True, default=plain)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@receiver(setting_changed)
+def _release_changed(setting, **kwargs):
+    if setting in RELEASE_SETTINGS:
+        _release.cache_clear()
+
+
 def _page_key(request):
-    """The page's cache key: its address, less the parameters only analytics read."""
+    """The page's cache key: the release and its address, less the parameters only
+    analytics read."""
     url = request.build_absolute_uri()
     base, _, query = url.partition("?")  # the path's own "?" arrives as %3F
     if query:
@@ -418,7 +458,8 @@ def _page_key(request):
             if not TRACKING_PARAMETERS.fullmatch(pair.partition("=")[0])
         ]
         url = f"{base}?{'&'.join(kept)}" if kept else base
-    return f"page:{hashlib.sha256(url.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"page:{_release()}:{digest}"
 
 
 def _stored_form(request, response):
