@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from articles.models import Article, ArticleTag, Section, Tag
+from articles.pagecache import invalidate_public_pages
 
 from . import fetch
 from .dedupe import normalise_text
@@ -365,11 +366,14 @@ def process_article(article_id):
         return "gone"
     vector = embed([article_text(article)])[0]
     assist, _ = ArticleAssist.objects.get_or_create(article=article)
+    shown = assist.related
     assist.embedding = to_bytes(vector)
     assist.embedding_model = model_id()
     assist.related = related_ids(article, vector)
     assist.suggestions = suggest(article, vector)
     assist.save()
+    if assist.related != shown:
+        invalidate_public_pages()  # its page shows them, maybe from the page cache
     return "ok"
 
 
@@ -530,11 +534,15 @@ def refresh_articles(days=30, batch=BATCH):
     targets = ArticleAssist.objects.filter(embedding_model=current).filter(
         Q(article__in=Article.objects.published()) | Q(article__updated_at__gte=recent)
     )
-    refreshed = 0
+    refreshed, shown_changed = 0, False
     for row in targets.select_related("article").iterator(chunk_size=500):
         vector = from_bytes(row.embedding)
+        shown = row.related
         row.related = related_ids(row.article, vector, index=index)
         row.suggestions = suggest(row.article, vector, index=index)
         row.save(update_fields=["related", "suggestions", "updated_at"])
+        shown_changed = shown_changed or row.related != shown
         refreshed += 1
+    if shown_changed:
+        invalidate_public_pages()  # once, after every row: the pages showing them
     return embedded, refreshed
