@@ -21,9 +21,10 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v mysql >/dev/null || missing+=(mariadb-client)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "image-test: installing ${missing[*]}"
+    apt_log=$(mktemp /tmp/image-test-apt.XXXXXX.log)
     { apt-get install -y -q --no-install-recommends "${missing[@]}" \
         || { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }; } \
-        >/tmp/image-test-apt.log 2>&1 || fail "apt-get install ${missing[*]} (see /tmp/image-test-apt.log)"
+        >"$apt_log" 2>&1 || fail "apt-get install ${missing[*]} (see $apt_log)"
 fi
 MYSQL_PWD="${CI_DATABASE_PASSWORD:-}" mysql -h127.0.0.1 -u"${CI_DATABASE_USER:-root}" -e 'SELECT 1' >/dev/null 2>&1 \
     || fail "MariaDB does not answer on 127.0.0.1:3306"
@@ -32,10 +33,10 @@ MYSQL_PWD="${CI_DATABASE_PASSWORD:-}" mysql -h127.0.0.1 -u"${CI_DATABASE_USER:-r
 # limit or this trap reaches it as INT, never leaving a mount, a buildah
 # container or an nspawn behind.
 # -s: the fixtures log their progress (debootstrap, build) as they go.
-timeout --signal=INT --kill-after=60 1800 .venv/bin/pytest -s -p no:cacheprovider -m image tests/image "$@" &
+timeout --signal=INT --kill-after=60 2700 .venv/bin/pytest -s -p no:cacheprovider -m image tests/image "$@" &
 child=$!
 trap 'kill -INT "$child" 2>/dev/null; wait "$child"; exit 130' INT TERM
 wait "$child"
 status=$?
-[ "$status" -eq 124 ] && echo "FAIL  image-test: over the 1800 s limit"
+[ "$status" -eq 124 ] && echo "FAIL  image-test: over the 2700 s limit"
 exit "$status"

@@ -5,13 +5,21 @@ No Docker engine runs here and podman cannot start containers, so:
 1. A Debian 12 base (debootstrap: python3, python3-venv, this machine's CA
    certificates) is imported into buildah's storage under $IMAGE_TEST_CACHE and
    rebuilt only when BASE_VERSION changes.
-2. The repository's Dockerfile is built from it (`buildah bud --isolation=chroot
-   --network=host --build-arg PYTHON_IMAGE=<base> --format docker --layers`).
+2. The repository's Dockerfile is built from it twice (`buildah bud
+   --isolation=chroot --network=host --build-arg PYTHON_IMAGE=<base> --format
+   docker --layers`): its default target (everything, for the task worker) and
+   `--target web` (without the worker's model and numeric libraries).
 3. Container runs the image's filesystem with systemd-nspawn on the host's
    network, as the image's USER, in its WORKDIR, with its ENV, ENTRYPOINT and
    CMD, the way a container engine would.
 
 The tests are tests/image/ (marker `image`); their session fixtures use this.
+
+Two runs on one machine do not collide: the image tags, buildah container and
+nspawn machine names, pid files and database carry the run's id
+(IMAGE_TEST_RUN, default the pytest process's pid); only the cached Debian base
+and buildah's layer storage under IMAGE_TEST_CACHE are shared, and the base is
+built under a lock. Ports follow STACK_PORT_OFFSET, as for the stack test.
 """
 
 # ruff: noqa: S603, S607 (fixed command lines; tools found on PATH as an operator would)
@@ -34,7 +42,13 @@ from stack_lib import StackError  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("IMAGE_TEST_CACHE", "/var/cache/aiblogger-image-test"))
-RUNROOT = Path("/run/aiblogger-image-test")
+RUNROOT = Path("/run/aiblogger-image-test")  # buildah's runroot: one per storage
+# This run's id: in every name two runs on one machine could otherwise share.
+RUN_ID = re.sub(r"[^a-z0-9]", "", os.environ.get("IMAGE_TEST_RUN", "").lower())[:24] or str(
+    os.getpid()
+)
+RUNS = RUNROOT / "runs"
+RUN_DIR = RUNS / RUN_ID  # this run's pid files
 ARTIFACTS = REPO / "artifacts" / "image-test"
 BASE_VERSION = 2  # bump when base_recipe() changes: the cached base is rebuilt
 BASE_IMAGE = f"localhost/aiblogger-image-test-base:bookworm-v{BASE_VERSION}"
@@ -55,11 +69,14 @@ APT::Update::Post-Invoke {{ "{_APT_RM} /var/cache/apt/*.bin || true"; }};
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 """
-IMAGE = "localhost/aiblogger:image-test"
+IMAGE = f"localhost/aiblogger:image-test-{RUN_ID}"  # the default target: web and worker
+IMAGE_WEB = f"localhost/aiblogger-web:image-test-{RUN_ID}"  # --target web
 # The kernel's overlayfs shares layers; vfs (full copies, slower) works everywhere.
 STORAGE_DRIVER = "overlay" if "overlay" in Path("/proc/filesystems").read_text() else "vfs"
 STORAGE = "containers" if STORAGE_DRIVER == "overlay" else "containers-vfs"
-CONTAINER = "aiblogger-image-test"
+CONTAINER_PREFIX = "aiblogger-image-test-"
+CONTAINER = f"{CONTAINER_PREFIX}{RUN_ID}"
+BASE_CONTAINER = f"{CONTAINER_PREFIX}base-{RUN_ID}"
 OFFSET = int(os.environ.get("STACK_PORT_OFFSET", "0"))
 APP_PORT = 18090 + OFFSET  # beside the stack test's 18080/18443 (+ the same offset)
 HTTP_PORT = 18085 + OFFSET
@@ -163,33 +180,36 @@ def ensure_base():
     if image_exists(BASE_IMAGE):
         return "cached"
     start = time.monotonic()
-    # Everything built on an older base is dead weight now (the storage is ours alone).
-    buildah("rmi", "--all", "--force", check_rc=False)
+    # Older bases are dead weight now; images of other runs stay (they may be in use).
+    for image in json.loads(buildah("images", "--json", check_rc=False).stdout or "[]"):
+        for name in image.get("names") or []:
+            if name.startswith(BASE_IMAGE.split(":")[0]) and name != BASE_IMAGE:
+                buildah("rmi", "--force", name, check_rc=False)
     root = CACHE / "base-root"
     remove_tree(root)
     try:
         base_recipe(root)
         # `podman import` without podman: a scratch container filled with the root.
-        buildah("rm", f"{CONTAINER}-base", check_rc=False)
-        buildah("from", "--name", f"{CONTAINER}-base", "scratch")
+        buildah("rm", BASE_CONTAINER, check_rc=False)
+        buildah("from", "--name", BASE_CONTAINER, "scratch")
         try:
-            mount = Path(buildah("mount", f"{CONTAINER}-base").stdout.strip())
+            mount = Path(buildah("mount", BASE_CONTAINER).stdout.strip())
             tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
             run(["tar", "-C", str(mount), "-x", "--numeric-owner"], stdin=tar.stdout)
             tar.stdout.close()
             if tar.wait():
                 raise StackError("tar of the base root failed")
-            buildah("umount", f"{CONTAINER}-base")
+            buildah("umount", BASE_CONTAINER)
             buildah(
                 "config",
                 "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "--env", "LANG=C.UTF-8",
                 "--cmd", "python3",
-                f"{CONTAINER}-base",
+                BASE_CONTAINER,
             )  # fmt: skip
-            buildah("commit", "--quiet", f"{CONTAINER}-base", BASE_IMAGE)
+            buildah("commit", "--quiet", BASE_CONTAINER, BASE_IMAGE)
         finally:
-            buildah("rm", f"{CONTAINER}-base", check_rc=False)
+            buildah("rm", BASE_CONTAINER, check_rc=False)
     finally:
         remove_tree(root)
     return f"built in {time.monotonic() - start:.0f} s"
@@ -198,32 +218,28 @@ def ensure_base():
 # --- the image ----------------------------------------------------------------------
 
 
-def build_image():
-    old = buildah(
-        "inspect", "--type", "image", "--format", "{{.FromImageID}}", IMAGE, check_rc=False
-    )
+def build_image(image=IMAGE, target=None):
+    """Build the Dockerfile (its `target`, else the default) as `image`; its inspect data."""
     start = time.monotonic()
     buildah(
         "bud", "--isolation=chroot", "--network=host", "--layers", "--format=docker",
-        f"--build-arg=PYTHON_IMAGE={BASE_IMAGE}", f"--tag={IMAGE}",
+        f"--build-arg=PYTHON_IMAGE={BASE_IMAGE}", f"--tag={image}",
+        *([f"--target={target}"] if target else []),
         f"--file={REPO / 'Dockerfile'}", str(REPO),
-        log_name="build.log",
+        log_name=f"build-{target or 'default'}.log",
     )  # fmt: skip
-    log(f"the Dockerfile built in {time.monotonic() - start:.0f} s")
-    # The previous run's image (its layers stay cached for the next build).
-    old_id = old.stdout.strip()
-    if old.returncode == 0 and old_id:
-        new_id = buildah(
-            "inspect", "--type", "image", "--format", "{{.FromImageID}}", IMAGE
-        ).stdout
-        if new_id.strip() != old_id:
-            buildah("rmi", old_id, check_rc=False)
-    return json.loads(buildah("inspect", "--type", "image", IMAGE).stdout)
+    log(f"the Dockerfile ({target or 'default'} target) built in {time.monotonic() - start:.0f} s")
+    return json.loads(buildah("inspect", "--type", "image", image).stdout)
 
 
-def image_size_mb():
+def remove_image(image):
+    """This run's tag goes; its layers stay cached for the next build."""
+    buildah("rmi", image, check_rc=False)
+
+
+def image_size_mb(image=IMAGE):
     """The image's unpacked size, as `docker images` states it ("388 MB")."""
-    size = json.loads(buildah("images", "--json", IMAGE).stdout)[0]["size"]
+    size = json.loads(buildah("images", "--json", image).stdout)[0]["size"]
     number, unit = size.split()
     return float(number) * {"kB": 1e-3, "MB": 1, "GB": 1e3}[unit]
 
@@ -244,8 +260,9 @@ def passwd_entry(root, user):
 class Container:
     """The mounted image run with systemd-nspawn the way a container engine would."""
 
-    def __init__(self, root, config, env):
+    def __init__(self, root, config, env, name=CONTAINER):
         self.root = root
+        self.name = name  # the nspawn machine's name, unique on the host
         self.config = config
         self.user = config.get("User") or "root"
         self.workdir = config.get("WorkingDir") or "/"
@@ -258,7 +275,7 @@ class Container:
     def nspawn_command(self, command):
         return [
             shutil.which("systemd-nspawn"), "--quiet",
-            f"--directory={self.root}", f"--machine={CONTAINER}",
+            f"--directory={self.root}", f"--machine={self.name}",
             # No systemd runs this machine: no scope unit, no machined registration.
             "--register=no", "--keep-unit",
             "--link-journal=no", "--console=pipe", "--kill-signal=SIGTERM",
@@ -291,7 +308,7 @@ class Container:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        (RUNROOT / "nspawn.pid").write_text(str(self.nspawn.pid))
+        (RUN_DIR / f"{self.name}.nspawn.pid").write_text(str(self.nspawn.pid))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.nspawn.poll() is None:
             # nspawn forks helpers first; the container's PID 1 is the child that is
@@ -301,7 +318,7 @@ class Container:
                 for pid in children.read_text().split():
                     if proc_status(pid).get("NSpid", [])[1:] == ["1"]:
                         self.leader = int(pid)
-                        (RUNROOT / "leader.pid").write_text(pid)
+                        (RUN_DIR / f"{self.name}.leader.pid").write_text(pid)
                         return self.leader
             time.sleep(0.05)
         if self.nspawn.poll() is None:
@@ -349,26 +366,56 @@ class Container:
         if self.nspawn:
             self.log.close()
         for name in ("nspawn.pid", "leader.pid"):
-            (RUNROOT / name).unlink(missing_ok=True)
+            (RUN_DIR / f"{self.name}.{name}").unlink(missing_ok=True)
+
+
+def start_run():
+    """Record this run as alive (its pid), so another run leaves its things alone."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    (RUN_DIR / "owner.pid").write_text(str(os.getpid()))
+
+
+def end_run():
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
+def _alive(run_dir):
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((run_dir / "owner.pid").read_text())
+        return b"pytest" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return False
 
 
 def kill_leftovers():
-    """A run killed with SIGKILL leaves its nspawn behind; end it by its recorded pid."""
-    for name in ("leader.pid", "nspawn.pid"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((RUNROOT / name).read_text())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            ours = any(word in cmdline for word in (b"gunicorn", b"stack_docker", b"manage.py"))
-            if name == "nspawn.pid":
-                ours = (
-                    b"systemd-nspawn" in cmdline and f"--machine={CONTAINER}".encode() in cmdline
-                )
-            if ours:
-                os.kill(pid, signal.SIGKILL)
-        (RUNROOT / name).unlink(missing_ok=True)
-    # The storage is ours alone: any container in it is a leftover (of a build too).
-    buildah("rm", "--all", check_rc=False)
-    remove_tree(CACHE / "base-root")
+    """A run killed with SIGKILL leaves its nspawn, containers and tags behind: end those
+    of runs whose pytest is gone, by their recorded pids and names; never a live run's."""
+    RUNS.mkdir(parents=True, exist_ok=True)
+    dead = [path for path in RUNS.iterdir() if path.name != RUN_ID and not _alive(path)]
+    for run_dir in dead:
+        machine = f"--machine={CONTAINER_PREFIX}{run_dir.name}".encode()
+        for path in sorted(run_dir.glob("*.pid"), key=lambda p: not p.name.endswith("leader.pid")):
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(path.read_text())
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                words = (b"gunicorn", b"stack_docker", b"manage.py", b"python")
+                ours = path.name.endswith("leader.pid") and any(w in cmdline for w in words)
+                if path.name.endswith("nspawn.pid"):
+                    ours = b"systemd-nspawn" in cmdline and machine in cmdline
+                if ours:
+                    os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(run_dir, ignore_errors=True)
+    alive = {path.name for path in RUNS.iterdir()} | {RUN_ID}
+    listed = buildah("containers", "--json", check_rc=False).stdout or "[]"
+    for container in json.loads(listed):
+        name = container.get("containername", "")
+        run = name.removeprefix(CONTAINER_PREFIX).removeprefix("base-").removeprefix("web-")
+        if name.startswith(CONTAINER_PREFIX) and run not in alive:
+            buildah("rm", name, check_rc=False)
+    for image in json.loads(buildah("images", "--json", check_rc=False).stdout or "[]"):
+        for name in image.get("names") or []:
+            run = name.rpartition(":image-test-")[2]
+            if ":image-test-" in name and run not in alive:
+                buildah("rmi", name, check_rc=False)
 
 
 def remove_tree(path):

@@ -3,12 +3,18 @@
 Every test module here carries `pytestmark = pytest.mark.image`: `make test`
 leaves them out. Two session fixtures, built by scripts/image_lib.py:
 
-- `image`: the Dockerfile built with buildah from the cached local Debian 12
-  base, its filesystem mounted (buildah from + mount) and its config read.
-- `running`: that filesystem run with systemd-nspawn as the image's USER with
-  its ENV, ENTRYPOINT and CMD against MariaDB (database aiblogger_image):
-  `migrate` first, as compose's migrate service does, then gunicorn on a TCP
-  port (GUNICORN_BIND) behind the host's Nginx from nginx/aiblogger.conf.j2.
+- `image`: the Dockerfile's default target (web and task worker) built with
+  buildah from the cached local Debian 12 base, its filesystem mounted
+  (buildah from + mount) and its config read; `web_image`: its `web` target
+  (no model or numeric libraries), likewise.
+- `running`: the web image's filesystem run with systemd-nspawn as the image's
+  USER with its ENV, ENTRYPOINT and CMD against MariaDB (database
+  aiblogger_image_<run>): `migrate` first, as compose's migrate service does,
+  then gunicorn on a TCP port (GUNICORN_BIND) behind the host's Nginx from
+  nginx/aiblogger.conf.j2. The default image runs the worker's commands.
+
+Only the cached base is built under a lock (IMAGE_TEST_CACHE/lock); everything
+else carries this run's id (scripts/image_lib.py), so two runs can overlap.
 
 Teardown removes the nspawn, the mount, the buildah container and the database,
 also when a test fails or the run is interrupted. The run ends with the line
@@ -37,9 +43,10 @@ COUNTS = {}
 
 
 class Image:
-    def __init__(self, root, info):
+    def __init__(self, root, info, name):
         self.root = root
         self.config = info.get("Docker", {}).get("config") or {}
+        self.name = name
 
 
 class Running:
@@ -69,32 +76,60 @@ def image():
         pytest.fail("the image tests run as root (debootstrap, buildah's storage, nspawn)")
     for path in (lib.CACHE, lib.RUNROOT, lib.ARTIFACTS):
         path.mkdir(parents=True, exist_ok=True)
-    with open(lib.CACHE / "lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lib.log(f"another run holds {lib.CACHE / 'lock'}; waiting")
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        mounted = False
-        try:
+    lib.start_run()
+    try:
+        # The shared base (and leftovers of dead runs) under the lock; builds run unlocked.
+        with open(lib.CACHE / "lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lib.log(f"another run holds {lib.CACHE / 'lock'}; waiting")
+                fcntl.flock(lock, fcntl.LOCK_EX)
             lib.kill_leftovers()
             TIMINGS["base image"] = lib.ensure_base()
-            start = time.monotonic()
-            info = lib.build_image()
-            TIMINGS["build"] = f"{time.monotonic() - start:.0f} s"
-            lib.buildah("from", "--pull-never", "--name", lib.CONTAINER, lib.IMAGE)
-            root = Path(lib.buildah("mount", lib.CONTAINER).stdout.strip())
-            mounted = True
-            yield Image(root, info)
-        finally:
-            if mounted:
-                lib.buildah("umount", lib.CONTAINER, check_rc=False)
-            lib.buildah("rm", lib.CONTAINER, check_rc=False)
+        start = time.monotonic()
+        info = lib.build_image(lib.IMAGE)
+        TIMINGS["build"] = f"{time.monotonic() - start:.0f} s"
+        with mounted_image(lib.IMAGE, lib.CONTAINER, info) as built:
+            yield built
+    finally:
+        lib.remove_image(lib.IMAGE)
+        lib.end_run()
 
 
 @pytest.fixture(scope="session")
-def running(image):
-    stack = Stack(db_name="aiblogger_image", http_port=lib.HTTP_PORT, https_port=lib.HTTPS_PORT)
+def web_image(image):
+    start = time.monotonic()
+    info = lib.build_image(lib.IMAGE_WEB, target="web")
+    TIMINGS["web build"] = f"{time.monotonic() - start:.0f} s"
+    try:
+        with mounted_image(lib.IMAGE_WEB, f"{lib.CONTAINER}-web", info) as built:
+            yield built
+    finally:
+        lib.remove_image(lib.IMAGE_WEB)
+
+
+@contextlib.contextmanager
+def mounted_image(name, container, info):
+    """The image's filesystem, mounted from a buildah container of this run's own."""
+    mounted = False
+    try:
+        lib.buildah("from", "--pull-never", "--name", container, name)
+        root = Path(lib.buildah("mount", container).stdout.strip())
+        mounted = True
+        yield Image(root, info, name)
+    finally:
+        if mounted:
+            lib.buildah("umount", container, check_rc=False)
+        lib.buildah("rm", container, check_rc=False)
+
+
+@pytest.fixture(scope="session")
+def running(web_image):
+    image = web_image  # what gunicorn runs in production
+    stack = Stack(
+        db_name=f"aiblogger_image_{lib.RUN_ID}", http_port=lib.HTTP_PORT, https_port=lib.HTTPS_PORT
+    )
     stack.app_address = f"127.0.0.1:{lib.APP_PORT}"
     keep = ("DJANGO_SECRET_KEY", "DATABASE_URL", "CACHE_URL", "CACHE_KEY_PREFIX", "SITE_INDEXABLE")
     env = {key: stack.env[key] for key in keep}
@@ -107,6 +142,7 @@ def running(image):
     )
     container = lib.Container(image.root, image.config, env)
     state = Running(image, stack, container)
+    state.env = env
     try:
         stack.create_database()
         start = time.monotonic()
