@@ -116,6 +116,12 @@ def buildah(*args, **kwargs):
     )  # fmt: skip
 
 
+def buildah_json(command):
+    """`buildah <command> --json` as a list (buildah prints null for none)."""
+    result = buildah(command, "--json", check_rc=False)
+    return (json.loads(result.stdout or "null") if result.returncode == 0 else None) or []
+
+
 def image_exists(name):
     return buildah("inspect", "--type", "image", name, check_rc=False).returncode == 0
 
@@ -181,7 +187,7 @@ def ensure_base():
         return "cached"
     start = time.monotonic()
     # Older bases are dead weight now; images of other runs stay (they may be in use).
-    for image in json.loads(buildah("images", "--json", check_rc=False).stdout or "[]"):
+    for image in buildah_json("images"):
         for name in image.get("names") or []:
             if name.startswith(BASE_IMAGE.split(":")[0]) and name != BASE_IMAGE:
                 buildah("rmi", "--force", name, check_rc=False)
@@ -405,13 +411,13 @@ def kill_leftovers():
                     os.kill(pid, signal.SIGKILL)
         shutil.rmtree(run_dir, ignore_errors=True)
     alive = {path.name for path in RUNS.iterdir()} | {RUN_ID}
-    listed = buildah("containers", "--json", check_rc=False).stdout or "[]"
-    for container in json.loads(listed):
+    for container in buildah_json("containers"):
         name = container.get("containername", "")
-        run = name.removeprefix(CONTAINER_PREFIX).removeprefix("base-").removeprefix("web-")
+        # aiblogger-image-test-<run>, -<run>-web, -<run>-worker, -base-<run>
+        run = name.removeprefix(CONTAINER_PREFIX).removeprefix("base-").split("-")[0]
         if name.startswith(CONTAINER_PREFIX) and run not in alive:
             buildah("rm", name, check_rc=False)
-    for image in json.loads(buildah("images", "--json", check_rc=False).stdout or "[]"):
+    for image in buildah_json("images"):
         for name in image.get("names") or []:
             run = name.rpartition(":image-test-")[2]
             if ":image-test-" in name and run not in alive:
