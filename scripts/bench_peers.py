@@ -29,6 +29,7 @@ from bench_run import (  # noqa: E402
     report_loads,
     spread,
     start_round,
+    stop_on_signals,
 )
 from stack_lib import REPO, Stack, StackError  # noqa: E402
 
@@ -161,6 +162,7 @@ def report(all_results, config, started):
 
 
 def main():
+    stop_on_signals()
     config = bench_settings()
     sizes = [int(s) for s in os.environ.get("BENCH_PEERS_SIZES", "1000 10000").split()]
     started = time.monotonic()

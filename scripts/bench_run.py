@@ -41,6 +41,7 @@ import os
 import platform
 import re
 import secrets
+import signal
 import ssl
 import statistics
 import subprocess
@@ -471,7 +472,22 @@ def bench_scale(config, cold_script):
     return scale
 
 
+def stop_on_signals():
+    """INT and TERM unwind through the finally blocks that stop gunicorn and Nginx.
+
+    A background job of a non-interactive shell (bench.sh's child) starts with
+    SIGINT ignored, and Python keeps it so; bench.sh's trap relies on this.
+    """
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main():
+    stop_on_signals()
     config = bench_settings()
     cold_script = Path(tempfile.mkstemp(suffix=".lua")[1])
     cold_script.write_text(COLD_SCRIPT)
