@@ -63,7 +63,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -188,7 +188,9 @@ def _write_generation(Checkpoint):
     """Move one of the generation's rows forward, one that no other open transaction holds."""
     now = timezone.now()
     rows = Checkpoint.objects.filter(name__in=CHECKPOINT_NAMES[1:]).order_by("name")
-    free = rows.select_for_update(skip_locked=True).values_list("pk", flat=True)
+    # MariaDB 10.6+ and MySQL 8 skip locked rows; an older server waits for one.
+    skip = connection.features.has_select_for_update_skip_locked
+    free = rows.select_for_update(skip_locked=skip).values_list("pk", flat=True)
     pk = free.first()
     if pk is None:  # the first change ever: make the rows (this moves the sum)
         names = CHECKPOINT_NAMES[1:]
