@@ -102,6 +102,8 @@ def web_image(image):
     start = time.monotonic()
     info = lib.build_image(lib.IMAGE_WEB, target="web")
     TIMINGS["web build"] = f"{time.monotonic() - start:.0f} s"
+    sizes = (lib.image_size_mb(lib.IMAGE), lib.image_size_mb(lib.IMAGE_WEB))
+    TIMINGS["sizes"] = "default {:.0f} MB, web {:.0f} MB".format(*sizes)
     try:
         with mounted_image(lib.IMAGE_WEB, f"{lib.CONTAINER}-web", info) as built:
             yield built
