@@ -65,7 +65,7 @@ monitoring-check: install ## promtool/amtool checks, alert rule unit tests, dash
 stack-test: install ## gunicorn + Nginx + MariaDB on loopback, checked over real HTTP(S)
 	bash scripts/stack-test.sh
 
-image-test: install ## Build the Dockerfile with buildah and run the image under systemd-nspawn
+image-test: install ## Build the Dockerfile's default and web targets with buildah and run them under systemd-nspawn
 	bash scripts/image-test.sh
 
 bench: install ## Load-test the real stack and write the results table
