@@ -95,16 +95,28 @@ def test_bare_view_runs_no_middleware_and_every_other_path_is_the_site():
     from wsgiref.util import setup_testing_defaults
 
     import bench_wsgi
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
 
     def call(path):
-        environ = {"PATH_INFO": path, "HTTP_HOST": "testserver", "wsgi.url_scheme": "https"}
+        environ = {
+            "PATH_INFO": path, "HTTP_HOST": "testserver", "wsgi.url_scheme": "https",
+            "REMOTE_ADDR": "127.0.0.1", "SERVER_PORT": "443",
+        }  # fmt: skip
         setup_testing_defaults(environ)
         seen = {}
 
         def start_response(status, headers, exc_info=None):
             seen["status"], seen["headers"] = status, dict(headers)
 
-        body = b"".join(bench_wsgi.application(environ, start_response))
+        # As Django's test client does: the test's transaction keeps its connection.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            body = b"".join(bench_wsgi.application(environ, start_response))
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
         return seen["status"], seen["headers"], body
 
     status, headers, body = call("/bench/bare/")
