@@ -14,11 +14,10 @@ PYTHONPATH (scripts/bench_run.py sets both); nothing else imports it.
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.wsgi import get_wsgi_application
 from django.http import HttpResponse
 from django.urls import path
 
-site = get_wsgi_application()  # sets Django up, with the site's settings
+from aiblogger.wsgi import application as site  # production's entry point; sets Django up
 
 
 def bare(request):

@@ -91,12 +91,17 @@ def test_scale_table_states_the_measured_share_of_a_search_word():
 
 
 @pytest.mark.django_db
-def test_bare_view_runs_no_middleware_and_every_other_path_is_the_site():
+def test_bare_view_runs_no_middleware_and_every_other_path_is_the_site(monkeypatch):
     from wsgiref.util import setup_testing_defaults
 
-    import bench_wsgi
+    import django
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
+
+    # Django is set up already; a second setup() would configure logging afresh
+    # and hide later tests' log records from caplog.
+    monkeypatch.setattr(django, "setup", lambda *args, **kwargs: None)
+    import bench_wsgi  # noqa: I001 (after the patch above)
 
     def call(path):
         environ = {
