@@ -4,7 +4,10 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_axe_is_the_wheels_copy_and_runs_offline(browser, axe_source):
