@@ -7,19 +7,22 @@ inside the wordllama wheel and is loaded with downloads disabled, so nothing is 
 """
 
 import os
+from collections import Counter
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Substr
 
 from articles.models import Article, ArticleTag, Section, Tag
 from articles.pagecache import invalidate_public_pages
 
-from . import fetch
+from . import events, fetch
 from .dedupe import normalise_text
 from .drafts import figures, is_boilerplate, quotable_text, split_sentences
+from .language import normalise_language
 from .models import ArticleAssist, Cluster, Item, Suggester
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: no hub look-ups, ever
@@ -29,17 +32,18 @@ import numpy as np  # noqa: E402
 
 MODEL_CONFIG = "l2_supercat"
 MODEL_DIM = 256
-BATCH = 256
+# Texts are embedded a few at a time and cut to what the representation uses: wordllama pads a
+# batch to its longest text, so 256 long summaries at once peaked at 3.8 GB (issue 20).
+BATCH = 16
+EMBED_CHARS = 2000
+ITEMS_A_RUN = 5000  # process_items takes at most this many; refresh_assist loops
+ROWS_A_QUERY = 500  # items are read from the database this many at a time
+CONTEXT_LIMIT = 20000  # earlier items (already in events) the new ones are compared with
 
-# Tuned on newswire/tests/eval (see README "Machine assistance").
-CLUSTER_WINDOW_HOURS = 72
-CLUSTER_SIMILARITY = 0.48  # mean cosine to the event's items to join it (English)
-# wordllama is English-centric: unrelated German or French reports score up to 0.66, so other
-# languages join an event only when very close (fewer merges, more events of one item).
-CLUSTER_SIMILARITY_OTHER = 0.70
-DUPLICATE_SIMILARITY = 0.85  # cosine at which word shingles are compared
-DUPLICATE_JACCARD = 0.5  # share of 3-word shingles in common: a syndicated copy
-SHINGLE_WORDS = 3
+# Events and duplicates: newswire/events.py (thresholds chosen on the development set).
+CLUSTER_WINDOW_HOURS = events.WINDOW_HOURS
+SOURCE_LANGUAGE_MIN = 3  # detected reports before a source's language is known ...
+SOURCE_LANGUAGE_SHARE = 0.8  # ... and the share of them in one language
 KNN_NEIGHBOURS = 10
 MIN_TRAINING_ARTICLES = 50  # below this, suggestions are a nearest-neighbour vote
 
@@ -92,11 +96,15 @@ def model():
 
 
 def embed(texts):
-    """Unit-length float32 vectors, one row per text."""
+    """Unit-length float32 vectors, one row per text (its first EMBED_CHARS characters)."""
+    texts = list(texts)
     if not texts:
         return np.zeros((0, MODEL_DIM), dtype=np.float32)
-    vectors = model().embed(list(texts), norm=True, batch_size=BATCH)
-    return np.asarray(vectors, dtype=np.float32)
+    out = np.zeros((len(texts), MODEL_DIM), dtype=np.float32)
+    for start in range(0, len(texts), BATCH):
+        chunk = [text[:EMBED_CHARS] for text in texts[start : start + BATCH]]
+        out[start : start + len(chunk)] = model().embed(chunk, norm=True, batch_size=BATCH)
+    return out
 
 
 def to_bytes(vector):
@@ -132,19 +140,6 @@ def language(text):
     return code if probability >= 0.5 else ""
 
 
-def shingles(text, size=SHINGLE_WORDS):
-    words = normalise_text(text).split()
-    if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def jaccard(a, b):
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
 def item_text(item):
     return f"{item.title}. {item.summary or fetch.text_of(item.content, 2000)}"
 
@@ -161,116 +156,135 @@ def stale_items():
     return Item.objects.filter(~Q(embedding_model=model_id()) | Q(embedding__isnull=True))
 
 
+_FIELDS = (
+    "id", "source_id", "source__language", "language", "title", "cluster_id", "duplicate_of_id",
+    "status", "published_at", "first_seen_at",
+)  # fmt: skip
+
+
+def _rows(queryset):
+    """Items as light dicts, summary and full text cut to what the assistance reads (never
+    the whole 50,000 characters), ROWS_A_QUERY at a time."""
+    head = events.TEXT_CHARS * 3  # HTML is longer than the text it holds
+    rows = queryset.values(*_FIELDS, head=Substr("summary", 1, events.TEXT_CHARS),
+                           content_head=Substr("content", 1, head))  # fmt: skip
+    last = None
+    while True:
+        page = rows.order_by("id")
+        if last is not None:
+            page = page.filter(id__gt=last)
+        page = list(page[:ROWS_A_QUERY])
+        if not page:
+            return
+        yield from page
+        last = page[-1]["id"]
+
+
+def _doc(row):
+    text = row["head"] or fetch.text_of(row["content_head"], events.TEXT_CHARS)
+    when = row["published_at"] or row["first_seen_at"]
+    return events.Doc(
+        key=row["id"], source=row["source_id"], language=normalise_language(row["language"]),
+        hours=when.timestamp() / 3600, title=row["title"], text=text,
+        cluster=row["cluster_id"], duplicate_of=row["duplicate_of_id"],
+    )  # fmt: skip
+
+
+def _languages(docs, rows):
+    """Detected language of each new report; the source's own setting wins; a report too short
+    to tell takes its source's language when that source's other reports agree on one."""
+    by_source = {}
+    for doc in docs:
+        by_source.setdefault(doc.source, Counter())
+        if doc.language:
+            by_source[doc.source][doc.language] += 1
+    for doc, row in zip(docs, rows, strict=True):
+        pinned = normalise_language(row["source__language"])
+        if pinned:
+            doc.language = pinned
+        elif not doc.language:
+            doc.language = language(f"{doc.title}. {doc.text}")
+            if doc.language:
+                by_source[doc.source][doc.language] += 1
+    for doc in docs:
+        if not doc.language and by_source[doc.source]:
+            code, count = by_source[doc.source].most_common(1)[0]
+            total = sum(by_source[doc.source].values())
+            if count >= SOURCE_LANGUAGE_MIN and count >= SOURCE_LANGUAGE_SHARE * total:
+                doc.language = code
+
+
 def process_items(ids=None):
-    """Embed, detect language, mark near-duplicates and group events; return how many items."""
+    """Embed, detect language, mark near-duplicates and group events; return how many items.
+
+    Memory stays flat whatever the texts' length: rows are read a page at a time with the
+    summary and full text cut in the database, embedded BATCH at a time."""
     queryset = stale_items() if ids is None else Item.objects.filter(pk__in=ids)
-    items = list(queryset.select_related("source").order_by("first_seen_at", "id")[:5000])
-    if not items:
+    pks = list(queryset.order_by("first_seen_at", "id").values_list("pk", flat=True)[:ITEMS_A_RUN])
+    if not pks:
         return 0
     current = model_id()
-    vectors = embed([item_text(item) for item in items])
-    for item, vector in zip(items, vectors, strict=True):
-        item.embedding = to_bytes(vector)
-        item.embedding_model = current
-        if not item.language:
-            item.language = language(item_text(item))
+    rows = list(_rows(Item.objects.filter(pk__in=pks)))
+    new = [_doc(row) for row in rows]
+    for doc in new:  # a new or changed item is placed afresh
+        doc.cluster = None
+        doc.duplicate_of = None
+    vectors = embed([f"{doc.title}. {doc.text}" for doc in new])
+    start = min(doc.hours for doc in new) - CLUSTER_WINDOW_HOURS
+    end = max(doc.hours for doc in new) + CLUSTER_WINDOW_HOURS
+    from datetime import UTC, datetime
+
+    span = (datetime.fromtimestamp(start * 3600, UTC), datetime.fromtimestamp(end * 3600, UTC))
+    context_rows = Item.objects.filter(cluster__isnull=False).exclude(pk__in=pks)
+    context_rows = context_rows.filter(
+        Q(published_at__range=span) | Q(published_at__isnull=True, first_seen_at__range=span)
+    ).order_by("-first_seen_at")
+    context_ids = list(context_rows.values_list("pk", flat=True)[:CONTEXT_LIMIT])
+    context = [_doc(row) for row in _rows(Item.objects.filter(pk__in=context_ids))]
+    rows_by_key = {row["id"]: row for row in rows}
+    _languages(new, rows)
+    engine = events.Engine(context + new)
+    placed = {}
+    for doc in sorted(new, key=lambda d: (d.hours, d.key)):
+        placed[doc.key] = engine.add(doc)
+    clusters = {}
     touched = set()
-    for item, vector in zip(items, vectors, strict=True):
+    for doc, vector in zip(new, vectors, strict=True):
+        event, original = placed[doc.key]
+        row = rows_by_key[doc.key]
         with transaction.atomic():
-            if _mark_duplicate(item, vector):
+            if isinstance(event, tuple):  # a new event: its first report names it
+                if event not in clusters:
+                    when = datetime.fromtimestamp(doc.hours * 3600, UTC)
+                    clusters[event] = Cluster.objects.create(
+                        language=doc.language, title=doc.title[:500], first_item_at=when,
+                        last_item_at=when,
+                    ).pk  # fmt: skip
+                event = clusters[event]
+            update = {
+                "embedding": to_bytes(vector), "embedding_model": current,
+                "language": doc.language, "cluster_id": event,
+            }  # fmt: skip
+            Item.objects.filter(pk=doc.key).update(**update)
+            if original is not None and row["status"] == Item.Status.NEW:
                 # Only a still-new item: an editor may have used or dismissed it meanwhile.
-                Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(
-                    status=Item.Status.DUPLICATE, duplicate_of=item.duplicate_of_id
+                Item.objects.filter(pk=doc.key, status=Item.Status.NEW).update(
+                    status=Item.Status.DUPLICATE, duplicate_of=original
                 )
-            touched.add(_place_in_cluster(item, vector))
-            item.save(update_fields=["embedding", "embedding_model", "language", "cluster"])
-    for cluster_id in touched - {None}:
+            touched.add(event)
+    for cluster_id in touched:
+        _touch(cluster_id)
         refresh_digest(cluster_id)
-    return len(items)
+    return len(pks)
 
 
-def _window(item):
-    from datetime import timedelta
+def _touch(cluster_id):
+    from django.db.models import Count, Max
 
-    when = item_time(item)
-    span = timedelta(hours=CLUSTER_WINDOW_HOURS)
-    return when - span, when + span
-
-
-def _neighbours(item):
-    """Recent embedded items in the item's language and time window, other than itself."""
-    start, end = _window(item)
-    candidates = (
-        Item.objects.filter(embedding_model=item.embedding_model, embedding__isnull=False)
-        .filter(Q(published_at__range=(start, end)) | Q(published_at__isnull=True,
-                                                          first_seen_at__range=(start, end)))
-        .exclude(pk=item.pk)
-    )  # fmt: skip
-    if item.language:
-        candidates = candidates.filter(language=item.language)
-    fields = (
-        "id", "embedding", "title", "summary", "content", "cluster_id", "status",
-        "duplicate_of_id", "first_seen_at", "published_at", "source_id",
-    )  # fmt: skip
-    return list(candidates.only(*fields).order_by("first_seen_at", "id")[:2000])
-
-
-def _mark_duplicate(item, vector):
-    """A near-verbatim copy (syndicated wire copy) of an earlier item becomes its duplicate."""
-    if item.status != Item.Status.NEW or item.duplicate_of_id:
-        return False
-    earlier = [
-        other for other in _neighbours(item)
-        if (other.first_seen_at, other.pk) < (item.first_seen_at, item.pk)
-    ]  # fmt: skip
-    if not earlier:
-        return False
-    sims = matrix([other.embedding for other in earlier]) @ vector
-    mine = shingles(item_text(item))
-    for other, sim in zip(earlier, sims, strict=True):
-        if sim >= DUPLICATE_SIMILARITY and jaccard(mine, shingles(item_text(other))) >= (
-            DUPLICATE_JACCARD
-        ):
-            item.status = Item.Status.DUPLICATE
-            item.duplicate_of_id = other.duplicate_of_id or other.pk
-            return True
-    return False
-
-
-def _place_in_cluster(item, vector):
-    """Join the event whose items are on average most similar, or start a new one."""
-    if item.duplicate_of_id:
-        original = Item.objects.filter(pk=item.duplicate_of_id).values("cluster_id").first()
-        if original and original["cluster_id"]:
-            item.cluster_id = original["cluster_id"]
-            _touch(item.cluster_id, item)
-            return item.cluster_id
-    members = {}
-    for other in _neighbours(item):
-        if other.cluster_id:
-            members.setdefault(other.cluster_id, []).append(other.embedding)
-    threshold = CLUSTER_SIMILARITY if item.language in ("en", "") else CLUSTER_SIMILARITY_OTHER
-    best, best_sim = None, threshold
-    for cluster_id, rows in members.items():
-        sim = float((matrix(rows) @ vector).mean())
-        if sim >= best_sim:
-            best, best_sim = cluster_id, sim
-    if best is None:
-        when = item_time(item)
-        cluster = Cluster.objects.create(
-            language=item.language, title=item.title[:500], first_item_at=when, last_item_at=when
-        )
-        best = cluster.pk
-    item.cluster_id = best
-    _touch(best, item)
-    return best
-
-
-def _touch(cluster_id, item):
-    cluster = Cluster.objects.select_for_update().get(pk=cluster_id)
-    cluster.size = Item.objects.filter(cluster_id=cluster_id).exclude(pk=item.pk).count() + 1
-    cluster.last_item_at = max(cluster.last_item_at, item.first_seen_at)
-    cluster.save(update_fields=["size", "last_item_at"])
+    stats = Item.objects.filter(cluster_id=cluster_id).aggregate(
+        size=Count("id"), last=Max("first_seen_at")
+    )
+    Cluster.objects.filter(pk=cluster_id).update(size=stats["size"], last_item_at=stats["last"])
 
 
 # Draft extracts ------------------------------------------------------------------------------

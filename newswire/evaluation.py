@@ -1,12 +1,21 @@
-"""Quality of the machine assistance on the labelled set in newswire/tests/eval/events.txt.
+"""Quality of the machine assistance on a labelled set: events, duplicates, language.
 
-Run by `manage.py evaluate_assist` and by the test suite; everything it writes is rolled back.
+`manage.py evaluate_assist --file PATH [--json]` and the test suite run it; everything it writes
+is rolled back. The set is JSON Lines, one item a line (README "Machine assistance", and
+newswire/tests/eval/README.md): id, event, language (may be empty), source, rights, published
+(ISO 8601), title, summary, body (paragraphs separated by blank lines), duplicate_of (an id or
+null). The tag suggestions are measured separately, on events.txt (`evaluate_suggestions`).
 Imports newswire.assist (the models): never imported by web workers.
 """
 
+import html
+import json
+import resource
+import time
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
-from itertools import combinations
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from django.db import transaction
@@ -18,7 +27,19 @@ from articles.models import Article, Section, Tag
 from . import assist
 from .models import Item, Source
 
-EVAL_FILE = Path(__file__).parent / "tests" / "eval" / "events.txt"
+EVAL_DIR = Path(__file__).parent / "tests" / "eval"
+EVAL_FILE = EVAL_DIR / "events.txt"  # the tag-suggestion set
+DEV_FILE = EVAL_DIR / "dev.jsonl"  # every threshold is chosen on this set
+HELD_OUT_FILE = EVAL_DIR / "heldout.jsonl"  # never used for a choice
+FIELDS = (
+    "id", "event", "language", "source", "rights", "published", "title", "summary", "body",
+    "duplicate_of",
+)  # fmt: skip
+RIGHTS = {choice.value for choice in Source.Rights}
+
+
+class BadFile(ValueError):
+    """The labelled set cannot be read; the message names the line and the reason."""
 
 
 @dataclass
@@ -60,82 +81,230 @@ class _Rollback(Exception):
     pass
 
 
-def _pairs_scores(predicted, gold, keep):
-    """Pairwise precision and recall of a grouping, over the pairs of items `keep` allows."""
-    tp = fp = fn = 0
-    for a, b in combinations(sorted(keep), 2):
-        same_pred = predicted[a] is not None and predicted[a] == predicted[b]
-        same_gold = gold[a] == gold[b]
-        tp += same_pred and same_gold
-        fp += same_pred and not same_gold
-        fn += same_gold and not same_pred
-    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), tp + fn
+def load_jsonl(path):
+    """The labelled items of a JSON Lines file, checked; BadFile names the first fault."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadFile(f"{path}: cannot be read ({exc.__class__.__name__}: {exc})") from None
+    items, seen = [], set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadFile(f"{where}: not JSON ({exc.msg})") from None
+        if not isinstance(item, dict):
+            raise BadFile(f"{where}: not a JSON object")
+        missing = [field for field in FIELDS if field not in item]
+        if missing:
+            raise BadFile(f"{where}: missing {', '.join(missing)}")
+        for field in FIELDS:
+            value = item[field]
+            if field == "duplicate_of" and value is None:
+                continue
+            if not isinstance(value, str):
+                raise BadFile(f"{where}: {field} must be a string")
+        if not item["id"] or not item["event"] or not item["source"]:
+            raise BadFile(f"{where}: id, event and source must not be empty")
+        if item["id"] in seen:
+            raise BadFile(f"{where}: id {item['id']!r} appears twice")
+        if item["rights"] not in RIGHTS:
+            raise BadFile(f"{where}: rights must be one of {', '.join(sorted(RIGHTS))}")
+        try:
+            when = datetime.fromisoformat(item["published"])
+        except ValueError:
+            raise BadFile(f"{where}: published is not an ISO 8601 date") from None
+        item["published"] = when if when.tzinfo else when.replace(tzinfo=dt_timezone.utc)
+        if not item["title"].strip():
+            raise BadFile(f"{where}: title must not be empty")
+        seen.add(item["id"])
+        items.append(item)
+    if not items:
+        raise BadFile(f"{path}: no items")
+    for item in items:
+        if item["duplicate_of"] is not None and item["duplicate_of"] not in seen:
+            raise BadFile(
+                f"{path}: {item['id']} is a duplicate of unknown id {item['duplicate_of']}"
+            )
+    return items
+
+
+def evaluate_file(path=DEV_FILE):
+    """Run the assistance on a labelled set (rolled back); the metrics as one JSON-ready dict."""
+    items = load_jsonl(path)
+    started = time.monotonic()
+    result = {}
+    try:
+        with transaction.atomic():
+            predicted = _run(items)
+            raise _Rollback
+    except _Rollback:
+        pass
+    result = score(items, predicted)
+    result["seconds"] = round(time.monotonic() - started, 2)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
+
+
+def _run(items):
+    """Store the items as one newsroom's feeds would, assist them; {id: (cluster, dup, lang)}."""
+    sources = {}
+    rows = {}
+    for n, e in enumerate(items):
+        if e["source"] not in sources:
+            slug = slugify(e["source"])[:40] or f"s{len(sources)}"
+            sources[e["source"]] = Source.objects.create(
+                name=e["source"][:200], feed_url=f"https://{slug}-{len(sources)}.eval.invalid/feed",
+                rights=e["rights"],
+            )  # fmt: skip
+        body = "".join(
+            f"<p>{html.escape(part.strip())}</p>"
+            for part in e["body"].split("\n\n")
+            if part.strip()
+        )
+        rows[e["id"]] = Item(
+            source=sources[e["source"]], guid=f"eval-{n}", guid_hash=f"eval-{n}",
+            url=f"https://eval.invalid/{n}", title=e["title"][:500], summary=e["summary"],
+            content=body, text_hash=f"eval-{n}", first_seen_at=e["published"],
+            published_at=e["published"],
+        )  # fmt: skip
+    Item.objects.bulk_create(rows.values(), batch_size=500)
+    ids = [row.pk for row in rows.values()]
+    for start in range(0, len(ids), assist.ITEMS_A_RUN):
+        assist.process_items(ids[start : start + assist.ITEMS_A_RUN])
+    stored = {
+        pk: (cluster, duplicate, language)
+        for pk, cluster, duplicate, language in Item.objects.filter(pk__in=ids).values_list(
+            "pk", "cluster_id", "duplicate_of_id", "language"
+        )
+    }
+    by_pk = {row.pk: key for key, row in rows.items()}
+    return {
+        key: (stored[row.pk][0], by_pk.get(stored[row.pk][1]), stored[row.pk][2])
+        for key, row in rows.items()
+    }
+
+
+def _prf(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def _pairs(counts):
+    return sum(n * (n - 1) // 2 for n in counts)
+
+
+def _pairwise(predicted, gold, keys, language=None):
+    """Pairwise scores over the pairs of `keys`; with `language`, only pairs across languages.
+    Returns (scores, same-event pairs counted)."""
+
+    def counts(key_of):
+        return (
+            _pairs(Counter((predicted[k], gold[k], key_of(k)) for k in keys).values()),
+            _pairs(Counter((predicted[k], key_of(k)) for k in keys).values()),
+            _pairs(Counter((gold[k], key_of(k)) for k in keys).values()),
+        )
+
+    tp, pred, true = counts(lambda k: "")
+    if language:  # take away the pairs within one language
+        same = counts(lambda k: language[k])
+        tp, pred, true = tp - same[0], pred - same[1], true - same[2]
+    return _prf(tp, pred - tp, true - tp), true
+
+
+def _bcubed(predicted, gold, keys):
+    cells = Counter((predicted[k], gold[k]) for k in keys)
+    pred = Counter(predicted[k] for k in keys)
+    true = Counter(gold[k] for k in keys)
+    precision = sum(cells[(predicted[k], gold[k])] / pred[predicted[k]] for k in keys) / len(keys)
+    recall = sum(cells[(predicted[k], gold[k])] / true[gold[k]] for k in keys) / len(keys)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def score(items, predicted):
+    """Metrics of a prediction {id: (cluster id or None, duplicate-of id or None, language)}."""
+    gold = {e["id"]: e["event"] for e in items}
+    # An item the assistance left without an event is an event of its own.
+    cluster = {k: (c if c is not None else f"alone-{k}") for k, (c, _d, _l) in predicted.items()}
+    language = {e["id"]: e["language"] for e in items}
+    events = {}
+    for lang in sorted({lang for lang in language.values() if lang}, key=lambda x: (x != "en", x)):
+        keys = [k for k in gold if language[k] == lang]
+        pairwise, same_event_pairs = _pairwise(cluster, gold, keys)
+        if same_event_pairs:
+            events[lang] = {"pairwise": pairwise, "bcubed": _bcubed(cluster, gold, keys)}
+    labelled = [k for k in gold if language[k]]
+    cross, cross_pairs = _pairwise(cluster, gold, labelled, language)
+    if cross_pairs:
+        events["cross"] = {"pairwise": cross}
+    root = {}
+
+    def original(key):
+        seen = set()
+        while gold_dup.get(key) and key not in seen:
+            seen.add(key)
+            key = gold_dup[key]
+        return key
+
+    gold_dup = {e["id"]: e["duplicate_of"] for e in items}
+    for key in gold:
+        root[key] = original(key)
+    found = {k: d for k, (_c, d, _l) in predicted.items() if d is not None}
+    right = sum(1 for k, d in found.items() if gold_dup[k] is not None and root[d] == root[k])
+    labelled_dups = sum(1 for d in gold_dup.values() if d is not None)
+    duplicates = {
+        "precision": round(right / len(found), 4) if found else 1.0,
+        "recall": round(right / labelled_dups, 4) if labelled_dups else 1.0,
+    }
+    from .language import normalise_language
+
+    accuracy = sum(normalise_language(predicted[k][2]) == language[k] for k in labelled)
+    return {
+        "events": events,
+        "duplicates": duplicates,
+        "language_accuracy": round(accuracy / len(labelled), 4) if labelled else 1.0,
+    }
+
+
+def report_file(metrics, path):
+    """The metrics of evaluate_file as a short table."""
+    lines = [f"{path}", "events       pairwise P / R / F1      B-cubed P / R / F1"]
+    for lang, scores in metrics["events"].items():
+        pair = scores["pairwise"]
+        row = f"{lang:<12} {pair['precision']:.3f} / {pair['recall']:.3f} / {pair['f1']:.3f}"
+        if "bcubed" in scores:
+            b = scores["bcubed"]
+            row += f"    {b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f}"
+        lines.append(row)
+    dup = metrics["duplicates"]
+    lines.append(f"duplicates   precision {dup['precision']:.3f} recall {dup['recall']:.3f}")
+    lines.append(f"language accuracy {metrics['language_accuracy']:.3f}")
+    lines.append(f"{metrics['seconds']:.1f} s, peak RSS {metrics['peak_rss_mb']:.0f} MB")
+    return "\n".join(lines)
+
+
+# Tag and section suggestions, on events.txt -------------------------------------------------
 
 
 def _ratio(a, b):
     return a / b if b else None
 
 
-def _num(value):
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def evaluate(path=EVAL_FILE):
-    """Run the assistance on the set inside a transaction that is rolled back; return metrics."""
+def evaluate_suggestions(path=EVAL_FILE):
+    """Tag and section suggestions on events.txt, inside a transaction that is rolled back."""
     result = {}
     try:
         with transaction.atomic():
-            result = _evaluate(load(path))
+            result = _tags(load(path), list(dict.fromkeys(e.event for e in load(path))))
             raise _Rollback
     except _Rollback:
         pass
-    return result
-
-
-def _evaluate(examples):
-    base = timezone.now() - timedelta(days=5)
-    sources = {}
-    events = list(dict.fromkeys(e.event for e in examples))
-    items = {}
-    rank = {}
-    for e in examples:
-        if e.source not in sources:
-            sources[e.source] = Source.objects.get_or_create(
-                feed_url=f"https://{e.source.lower()}.eval.invalid/feed",
-                defaults={"name": f"{e.source} (eval)", "rights": Source.Rights.SUMMARY},
-            )[0]
-        rank[e.event] = rank.get(e.event, -1) + 1
-        when = base + timedelta(minutes=75 * events.index(e.event) + 20 * rank[e.event])
-        items[e.n] = Item.objects.create(
-            source=sources[e.source], guid=f"eval-{e.n}", guid_hash=f"eval-{e.n}",
-            url=f"https://{e.source.lower()}.eval.invalid/{e.n}", title=e.title, summary=e.text,
-            text_hash=f"eval-{e.n}", first_seen_at=when, published_at=when,
-        )  # fmt: skip
-    assist.process_items([item.pk for item in items.values()])
-    stored = {i.pk: i for i in Item.objects.filter(pk__in=[i.pk for i in items.values()])}
-    got = {n: stored[item.pk] for n, item in items.items()}
-    gold_event = {e.n: e.event for e in examples}
-    cluster = {n: got[n].cluster_id for n in got}
-    english = [e.n for e in examples if e.language == "en"]
-    result = {"items": len(examples), "events": len(events)}
-    result["languages"] = sorted({e.language for e in examples})
-    result["clustering_en"] = _pairs_scores(cluster, gold_event, english)
-    result["clustering_all"] = _pairs_scores(cluster, gold_event, [e.n for e in examples])
-    for language in result["languages"]:
-        if language != "en":
-            keep = [e.n for e in examples if e.language == language]
-            result[f"clustering_{language}"] = _pairs_scores(cluster, gold_event, keep)
-    pk_to_n = {got[n].pk: n for n in got}
-    predicted = {(n, pk_to_n.get(got[n].duplicate_of_id)) for n in got if got[n].duplicate_of_id}
-    gold = {(e.n, e.copy_of) for e in examples if e.copy_of is not None}
-    result["duplicates"] = (
-        _ratio(len(predicted & gold), len(predicted)),
-        _ratio(len(predicted & gold), len(gold)),
-    )
-    result["duplicates_counts"] = (len(predicted), len(gold))
-    right = sum(got[e.n].language == e.language for e in examples)
-    result["language_accuracy"] = right / len(examples)
-    result.update(_tags(examples, events))
     return result
 
 
@@ -195,21 +364,8 @@ def _tags(examples, events):
     }
 
 
-def report(metrics):
-    lines = [
-        f"{metrics['items']} items, {metrics['events']} events, "
-        f"languages: {', '.join(metrics['languages'])}",
-    ]
-    for key in [k for k in metrics if k.startswith("clustering_")]:
-        p, r, pairs = metrics[key]
-        lines.append(f"{key}: precision {_num(p)} recall {_num(r)} ({pairs} same-event pairs)")
-    p, r = metrics["duplicates"]
-    found, gold = metrics["duplicates_counts"]
-    lines.append(
-        f"duplicates: precision {_num(p)} recall {_num(r)} ({found} found, {gold} labelled)"
-    )
-    lines.append(f"language accuracy: {metrics['language_accuracy']:.3f}")
-    lines.append(
+def report_suggestions(metrics):
+    return (
         f"tags precision@3: {metrics['tags_precision_at_3']:.3f} "
         f"(ceiling {metrics['tags_ceiling_at_3']:.3f}: two true tags an article), "
         f"section accuracy {metrics['section_accuracy']:.3f}, "
@@ -220,4 +376,3 @@ def report(metrics):
             else "nearest-neighbour vote (too few articles to train)"
         )
     )
-    return "\n".join(lines)

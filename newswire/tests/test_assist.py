@@ -20,18 +20,18 @@ pytestmark = pytest.mark.django_db
 
 CB_EN_1 = (
     "Central bank raises interest rates by half a point",
-    "The central bank lifted its main interest rate by 0.5 percentage points on Tuesday, "
-    "its largest move in two decades, saying inflation had stayed too high for too long.",
+    "The Bank of Valdoria lifted its main interest rate by 0.5 percentage points to 4.25 "
+    "percent on Tuesday, saying inflation had stayed too high for too long.",
 )
 CB_EN_2 = (
     "Rates go up as central bank fights stubborn inflation",
-    "Policymakers raised borrowing costs by half a percentage point, the biggest rise since "
-    "2004, and signalled that further increases in interest rates could follow.",
+    "Policymakers at the Bank of Valdoria raised borrowing costs by half a percentage point to "
+    "4.25 percent, the biggest rise since 2004, and signalled further increases could follow.",
 )
 CB_EN_SYNDICATED = (
     "Central bank raises interest rates by half a point",
-    "The central bank lifted its main interest rate by 0.5 percentage points on Tuesday, "
-    "its largest move in two decades, saying inflation had stayed too high for too long. (AP)",
+    "The Bank of Valdoria lifted its main interest rate by 0.5 percentage points to 4.25 "
+    "percent on Tuesday, saying inflation had stayed too high for too long. (AP)",
 )
 FLOOD_EN = (
     "Floods force thousands from their homes in river valley",
@@ -40,8 +40,8 @@ FLOOD_EN = (
 )
 CB_DE = (
     "Zentralbank erhöht den Leitzins um einen halben Prozentpunkt",
-    "Die Zentralbank hat am Dienstag den Leitzins um 0,5 Prozentpunkte angehoben, den größten "
-    "Schritt seit zwei Jahrzehnten, weil die Inflation hartnäckig hoch bleibt.",
+    "Die Bank of Valdoria hat am Dienstag den Leitzins um 0,5 Prozentpunkte auf 4,25 Prozent "
+    "angehoben, weil die Inflation hartnäckig hoch bleibt.",
 )
 
 
@@ -170,9 +170,10 @@ def test_reports_of_one_event_share_a_cluster_and_others_do_not():
         item.refresh_from_db()
     assert a.cluster_id and a.cluster_id == b.cluster_id
     assert c.cluster_id not in (None, a.cluster_id)
-    assert d.cluster_id not in (None, a.cluster_id)  # events are grouped per language
+    # The German report names the same bank and figures: one event across languages.
+    assert d.cluster_id == a.cluster_id
     cluster = Cluster.objects.get(pk=a.cluster_id)
-    assert cluster.size == 2 and cluster.title == CB_EN_1[0]
+    assert cluster.size == 3 and cluster.title == CB_EN_1[0]
 
 
 def test_items_outside_the_time_window_start_a_new_event():
@@ -290,13 +291,15 @@ def test_no_network_means_no_download_attempt():
 def test_the_worker_never_overwrites_what_an_editor_did_meanwhile(monkeypatch):
     first = make_item(make_source("Wire"), CB_EN_1, minutes=0)
     copy = make_item(make_source("Herald"), CB_EN_SYNDICATED, minutes=10)
-    real_mark = assist._mark_duplicate
+    from newswire import events
 
-    def editor_uses_it_first(item, vector):
+    real_add = events.Engine.add
+
+    def editor_uses_it_first(engine, doc):
         Item.objects.filter(pk=copy.pk).update(status=Item.Status.USED)  # a draft, meanwhile
-        return real_mark(item, vector)
+        return real_add(engine, doc)
 
-    monkeypatch.setattr(assist, "_mark_duplicate", editor_uses_it_first)
+    monkeypatch.setattr(events.Engine, "add", editor_uses_it_first)
     assist.process_items()
     copy.refresh_from_db()
     first.refresh_from_db()
