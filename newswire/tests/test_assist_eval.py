@@ -39,9 +39,9 @@ def test_the_sets_share_no_event_and_no_headline():
 
 
 def test_quality_on_the_development_set(capsys):
-    """Floors at the figures measured on the development set (README). Issue 20's targets
-    (English P >= 0.95, R >= 0.85; de/fr/es F1 >= 0.85; across languages R >= 0.6 at
-    P >= 0.9; duplicates P 1.0, R >= 0.95) are asserted where they are met."""
+    """Issue 20's targets on the development set (English P >= 0.95, R >= 0.85; de/fr/es
+    F1 >= 0.85; across languages R >= 0.6 at P >= 0.9; duplicates P 1.0, R >= 0.95); English
+    recall is asserted at the measured 0.83 floor, short of the target (README)."""
     out = StringIO()
     call_command("evaluate_assist", "--file", str(evaluation.DEV_FILE), "--json", stdout=out)
     metrics = json.loads(out.getvalue())
@@ -49,14 +49,13 @@ def test_quality_on_the_development_set(capsys):
     events = metrics["events"]
     assert set(events) >= {"en", "de", "fr", "es", "it", "cross"}
     assert set(events["en"]) == {"pairwise", "bcubed"} and set(events["cross"]) == {"pairwise"}
-    assert events["en"]["pairwise"]["precision"] >= 0.93  # target 0.95: 0.945 measured
-    assert events["en"]["pairwise"]["recall"] >= 0.70  # target 0.85: NOT met (0.73)
-    for lang in ("de", "es"):
+    assert events["en"]["pairwise"]["precision"] >= 0.95
+    assert events["en"]["pairwise"]["recall"] >= 0.83  # target 0.85: NOT met (0.838 measured)
+    for lang in ("de", "fr", "es"):
         assert events[lang]["pairwise"]["f1"] >= 0.85
-    assert events["fr"]["pairwise"]["f1"] >= 0.83  # target 0.85: 0.848 measured
     assert events["cross"]["pairwise"]["precision"] >= 0.9
     assert events["cross"]["pairwise"]["recall"] >= 0.6
-    assert metrics["duplicates"]["precision"] >= 0.99  # target 1.0: 0.991 measured
+    assert metrics["duplicates"]["precision"] == 1.0
     assert metrics["duplicates"]["recall"] >= 0.95
     assert metrics["language_accuracy"] >= 0.97
     assert metrics["seconds"] > 0 and metrics["peak_rss_mb"] > 0

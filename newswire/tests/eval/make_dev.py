@@ -46,6 +46,11 @@ COMPANIES = [
     "Arcturo", "Belmonte Foods", "Cirrus Telecom", "Duvall Energy", "Elmira Textiles",
     "Farnham Retail", "Gideon Labs", "Harwick Shipping", "Isola Wines", "Jasper Mining",
 ]  # fmt: skip
+COMPANIES += [
+    f"{head}{tail}"
+    for head in ("Nor", "Vel", "Cas", "Tor", "Mer", "Bal", "Quen")
+    for tail in ("tex", "via", "gen", "cor", "dia", "mont")
+]
 UNIONS = ["Vereinigte Cockpit", "UPA", "Skyworkers", "CabinCrew United", "AeroStaff"]
 PARTIES = ["Civic Union", "Green Alliance", "Progress Party", "National Front", "New Centre"]
 CLUBS = [
@@ -1092,10 +1097,12 @@ def make_slots(kind, rng, when):
     (a central bank decides once, a club wins the cup once)."""
     for _attempt in range(200):
         slots = _make_slots(kind, rng, when)
-        lead = {"rates": "country", "quake": "city", "strike": "org", "takeover": "org2",
-                "election": "country", "final": "org", "flood": "org"}[kind]  # fmt: skip
-        if (kind, slots["en"][lead]) not in USED:
-            USED.add((kind, slots["en"][lead]))
+        leads = {"rates": ["country"], "quake": ["city"], "strike": ["org"],
+                 "takeover": ["org", "org2"], "election": ["country"], "final": ["org", "org2"],
+                 "flood": ["org", "city"]}[kind]  # fmt: skip
+        names = {(kind, slots["en"][lead]) for lead in leads}
+        if not names & USED:
+            USED.update(names)
             return slots
     raise SystemExit(f"not enough names for {kind}")
 
