@@ -32,10 +32,13 @@ import numpy as np  # noqa: E402
 
 MODEL_CONFIG = "l2_supercat"
 MODEL_DIM = 256
-# Texts are embedded a few at a time and cut to what the representation uses: wordllama pads a
-# batch to its longest text, so 256 long summaries at once peaked at 3.8 GB (issue 20).
-BATCH = 16
+# Texts are cut to what the representation uses and embedded in batches bounded in characters:
+# wordllama pads a batch to its longest text, so 256 long summaries at once peaked at 3.8 GB
+# (issue 20).
+BATCH = 64  # at most this many texts a batch ...
+BATCH_CHARS = 32000  # ... and at most this many characters, counting each as the longest
 EMBED_CHARS = 2000
+LANGUAGE_CHARS = 600
 ITEMS_A_RUN = 5000  # process_items takes at most this many; refresh_assist loops
 ROWS_A_QUERY = 500  # items are read from the database this many at a time
 CONTEXT_LIMIT = 20000  # earlier items (already in events) the new ones are compared with
@@ -100,10 +103,21 @@ def embed(texts):
     texts = list(texts)
     if not texts:
         return np.zeros((0, MODEL_DIM), dtype=np.float32)
+    texts = [text[:EMBED_CHARS] for text in texts]
     out = np.zeros((len(texts), MODEL_DIM), dtype=np.float32)
-    for start in range(0, len(texts), BATCH):
-        chunk = [text[:EMBED_CHARS] for text in texts[start : start + BATCH]]
-        out[start : start + len(chunk)] = model().embed(chunk, norm=True, batch_size=BATCH)
+    # Similar lengths together (less padding), batches bounded in texts and in characters.
+    order = sorted(range(len(texts)), key=lambda n: len(texts[n]))
+    batch = []
+    for n in order + [None]:
+        longest = len(texts[n]) if n is not None else 0
+        if batch and (
+            n is None or len(batch) >= BATCH or (len(batch) + 1) * longest > BATCH_CHARS
+        ):
+            vectors = model().embed([texts[m] for m in batch], norm=True, batch_size=len(batch))
+            out[batch] = vectors
+            batch = []
+        if n is not None:
+            batch.append(n)
     return out
 
 
@@ -133,7 +147,9 @@ def _langid():
 
 
 def language(text):
-    """ISO 639-1 code of the text's language, or "" when too short to tell."""
+    """ISO 639-1 code of the text's language, or "" when too short to tell (its first
+    LANGUAGE_CHARS characters decide: the cost of a 50,000-character text is a headline's)."""
+    text = (text or "")[:LANGUAGE_CHARS]
     if len(normalise_text(text)) < 12:
         return ""
     code, probability = _langid().classify(text)
@@ -224,8 +240,11 @@ def process_items(ids=None):
     if not pks:
         return 0
     current = model_id()
-    rows = list(_rows(Item.objects.filter(pk__in=pks)))
-    new = [_doc(row) for row in rows]
+    rows, new = [], []
+    for row in _rows(Item.objects.filter(pk__in=pks)):
+        new.append(_doc(row))
+        del row["head"], row["content_head"]  # the Doc has the text it needs
+        rows.append(row)
     for doc in new:  # a new or changed item is placed afresh
         doc.cluster = None
         doc.duplicate_of = None
@@ -241,6 +260,7 @@ def process_items(ids=None):
     ).order_by("-first_seen_at")
     context_ids = list(context_rows.values_list("pk", flat=True)[:CONTEXT_LIMIT])
     context = [_doc(row) for row in _rows(Item.objects.filter(pk__in=context_ids))]
+    del context_ids
     rows_by_key = {row["id"]: row for row in rows}
     _languages(new, rows)
     engine = events.Engine(context + new)

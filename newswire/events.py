@@ -47,11 +47,18 @@ IDF_POWER = 2.0  # dev: 1 -> 2 raised English pairwise precision 0.61 -> 0.69 (b
 JOIN_NAMES_MIN = 0.4  # any join: cosine of names and numbers with the event (look-alikes)
 BOILERPLATE_SHARE = 0.3  # a feature in 30 % or more of one source's reports is its boilerplate
 BOILERPLATE_MIN_REPORTS = 4  # ... once the source has at least this many reports
+MAX_FEATURES = 80  # a report keeps its heaviest words (memory; see the README's figures)
 CANDIDATE_FEATURES = 12  # the report's heaviest features find its candidate events
 SHINGLE_WORDS = 4
+DUPLICATE_CHARS = 800  # dev: duplicate P and R 1.0 with 1,500 and with 800
 DUPLICATE_CONTAINMENT = 0.8  # share of the shorter text's 4-word shingles in the longer one
 DUPLICATE_TITLE_OVERLAP = 0.5  # and the headlines' word overlap (Jaccard)
 HEADLINE_ONLY_DUPLICATE_WORDS = 5  # a textless copy needs an identical headline this long
+# Cost bounds of the duplicate check (not quality choices: dev figures unchanged by them).
+INDEXED_SHINGLES = 40  # shingles of a report that find it later
+COMMON_SHINGLE = 30  # a shingle in more reports than this finds nothing
+MIN_SHINGLE_HITS = 3  # rare shingles a candidate must share (or the same headline)
+MAX_DUPLICATE_CANDIDATES = 50
 
 _NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0 ']\d+)*")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -88,9 +95,17 @@ class Event:
     key: object
     first: float
     last: float
-    mono: dict = field(default_factory=lambda: defaultdict(Counter))  # language -> sums
-    cross: Counter = field(default_factory=Counter)
+    mono: dict = field(default_factory=dict)  # language -> sums of the reports' vectors
+    cross: dict = field(default_factory=dict)
+    borrowed: set = field(default_factory=set)  # vectors still shared with the one report
     languages: Counter = field(default_factory=Counter)
+    order: int = 0  # when it was made: ties go to the older event, the same every run
+    cache: dict = field(default_factory=dict)  # squared norms, emptied when a report joins
+
+    def squares(self, name, sums):
+        if name not in self.cache:
+            self.cache[name] = _squares(sums)
+        return self.cache[name]
 
 
 def normalise_text(text):
@@ -131,8 +146,10 @@ def features(title, text):
 
 
 def shingles(text, size=SHINGLE_WORDS):
-    words = normalise_text((text or "")[:TEXT_CHARS]).split()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    """Hashes of the 4-word shingles of the text's first DUPLICATE_CHARS characters (a copy
+    starts as its original does; hashes keep 20,000 reports' shingles in a few MB)."""
+    words = normalise_text((text or "")[:DUPLICATE_CHARS]).split()
+    return {hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
 
 
 def _unit(vector):
@@ -140,26 +157,30 @@ def _unit(vector):
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
-def _cosine(unit, sums):
+def _squares(sums):
+    return sum(v * v for v in sums.values())
+
+
+def _cosine(unit, sums, squares=None):
     """Cosine of a unit vector with a sum vector (normalised here)."""
     if not unit or not sums:
         return 0.0
-    norm = math.sqrt(sum(v * v for v in sums.values()))
+    norm = math.sqrt(_squares(sums) if squares is None else squares)
     if not norm:
         return 0.0
     return sum(w * sums.get(k, 0.0) for k, w in unit.items()) / norm
 
 
-def _similarity(unit, sums, min_shared):
+def _similarity(unit, sums, min_shared, squares=None):
     """The cosine, or, when one side is a short report or a young event, how much of the
     smaller side the other covers: a headline naming two of a story's names and its figure
     belongs to it, though its cosine with the whole story is low. Needs `min_shared` features
     in common, so that one shared name is never enough."""
-    cosine = _cosine(unit, sums)
+    total = _squares(sums) if squares is None else squares
+    cosine = _cosine(unit, sums, total)
     shared = [k for k in unit if sums.get(k)]
     if len(shared) < min_shared:
         return cosine
-    total = sum(v * v for v in sums.values())
     mine = sum(unit[k] ** 2 for k in shared)  # unit: its squares sum to 1
     theirs = sum(sums[k] ** 2 for k in shared) / total if total else 0.0
     return max(cosine, COVERAGE_WEIGHT * max(mine, theirs))
@@ -207,12 +228,14 @@ class Engine:
             for source, counts in per_source.items()
             if source_docs[source] >= BOILERPLATE_MIN_REPORTS
         }
+        vocabulary = {}
         for doc in self.docs:
             skip = boiler.get(doc.source, ())
             mono, cross = {}, {}
             for feature, count in doc.raw.items():
                 if feature in skip:
                     continue
+                feature = vocabulary.setdefault(feature, feature)  # one string, many reports
                 scope = "*" if feature[0] in "en" else doc.language
                 idf = (math.log((n_docs[scope] + 1) / (df[scope][feature] + 1)) + 1) ** IDF_POWER
                 weight = (1 + math.log(count)) * idf
@@ -225,21 +248,39 @@ class Engine:
                         cross[feature] = weight
                     else:
                         mono[feature] = weight
+            if len(mono) > MAX_FEATURES:
+                mono = dict(sorted(mono.items(), key=lambda kv: -kv[1])[:MAX_FEATURES])
             doc.mono, doc.cross = _unit(mono), _unit(cross)
+            doc._names = {f for f in doc.raw if f[0] in "en"}
+            doc.raw = None  # the counts are in the vectors now
 
     # Events --------------------------------------------------------------------------------
 
     def _join(self, doc, key):
         event = self.events.get(key)
         if event is None:
-            event = self.events[key] = Event(key, doc.hours, doc.hours)
+            event = self.events[key] = Event(key, doc.hours, doc.hours, order=len(self.events))
         event.first, event.last = min(event.first, doc.hours), max(event.last, doc.hours)
-        event.mono[doc.language].update(doc.mono)
-        event.cross.update(doc.cross)
+        event.cache.clear()
+        # An event of one report shares that report's vectors; its sums are made on the second.
+        if doc.language in event.mono:
+            if doc.language in event.borrowed:
+                event.mono[doc.language] = Counter(event.mono[doc.language])
+                event.borrowed.discard(doc.language)
+            event.mono[doc.language].update(doc.mono)
+        else:
+            event.mono[doc.language] = doc.mono
+            event.borrowed.add(doc.language)
+        if event.languages:
+            if "*" in event.borrowed:
+                event.cross = Counter(event.cross)
+                event.borrowed.discard("*")
+            event.cross.update(doc.cross)
+        else:
+            event.cross = doc.cross
+            event.borrowed.add("*")
         event.languages[doc.language] += 1
-        for feature in doc.mono:
-            self.index[feature].add(key)
-        for feature in doc.cross:
+        for feature in doc.cross:  # only names and numbers find candidates
             self.index[feature].add(key)
         doc.cluster = key
 
@@ -248,20 +289,24 @@ class Engine:
         keys = set()
         for feature in heaviest:
             keys |= self.index.get(feature, set())
-        for key in keys:
-            event = self.events[key]
+        for event in sorted((self.events[key] for key in keys), key=lambda e: e.order):
             if event.first - WINDOW_HOURS <= doc.hours <= event.last + WINDOW_HOURS:
                 yield event
 
     def score(self, doc, event):
         """(score, threshold) of the report joining the event; the score must reach it."""
         best = (0.0, 1.0)
-        names = _similarity(doc.cross, event.cross, COVERAGE_MIN_NAMES)
+        names = _similarity(
+            doc.cross, event.cross, COVERAGE_MIN_NAMES, event.squares("cross", event.cross)
+        )
         if names < JOIN_NAMES_MIN:
             return best  # no name or number in common: another event, however alike the words
         if doc.language and doc.language in event.mono:
             # The same words (what happened) and the same names (to whom, where) both.
-            words = _similarity(doc.mono, event.mono[doc.language], COVERAGE_MIN_WORDS)
+            sums = event.mono[doc.language]
+            words = _similarity(
+                doc.mono, sums, COVERAGE_MIN_WORDS, event.squares(doc.language, sums)
+            )
             best = (min(words, names + JOIN_SAME_LANGUAGE - JOIN_NAMES_MIN), JOIN_SAME_LANGUAGE)
         elif not doc.language:  # undetermined: the strictest rule, whatever it is compared to
             sims = [
@@ -283,7 +328,7 @@ class Engine:
         best, margin = None, 0.0
         for event in self._candidates(doc):
             sim, threshold = self.score(doc, event)
-            if sim >= threshold and sim - threshold >= margin:
+            if sim >= threshold and (best is None or sim - threshold > margin):
                 best, margin = event.key, sim - threshold
         if best is None:
             self.new_events += 1
@@ -302,29 +347,33 @@ class Engine:
         if not hasattr(self, "_by_key"):
             self._by_key = {}
         self._by_key[doc.key] = doc
-        key = title_key(doc.title)
-        if key:
-            self.by_title[key].append(doc)
-        doc._shingles = shingles(doc.text)
-        for shingle in sorted(doc._shingles)[:40]:
-            self.by_shingle[shingle].append(doc)
+        _prepare(doc)
+        if doc._title_key:
+            self.by_title[doc._title_key].append(doc)
+        for shingle in sorted(doc._shingles)[:INDEXED_SHINGLES]:
+            postings = self.by_shingle[shingle]
+            if len(postings) <= COMMON_SHINGLE:
+                postings.append(doc)
 
     def duplicate(self, doc):
-        """The original this report is a copy of (same story, same wording), or None."""
-        mine = shingles(doc.text)
-        doc._shingles = mine
-        key = title_key(doc.title)
-        candidates = {id(d): d for d in self.by_title.get(key, []) if key}
+        """The original this report is a copy of (same story, same wording), or None.
+
+        Candidates share its headline or several of its rarer 4-word shingles; a shingle in
+        more than COMMON_SHINGLE reports (a stock phrase, a feed's boilerplate) finds none."""
+        _prepare(doc)
+        candidates = {id(d): d for d in self.by_title.get(doc._title_key, ()) if doc._title_key}
         hits = Counter()
-        for shingle in mine:
-            for other in self.by_shingle.get(shingle, ()):
-                hits[id(other)] += 1
-                candidates[id(other)] = other
-        words = set(key.split())
-        for other in sorted(candidates.values(), key=lambda d: d.hours):
+        for shingle in doc._shingles:
+            postings = self.by_shingle.get(shingle, ())
+            if len(postings) <= COMMON_SHINGLE:
+                for other in postings:
+                    hits[id(other)] += 1
+                    if hits[id(other)] == MIN_SHINGLE_HITS:
+                        candidates[id(other)] = other
+        for other in sorted(candidates.values(), key=lambda d: d.hours)[:MAX_DUPLICATE_CANDIDATES]:
             if other.key == doc.key or not 0 <= doc.hours - other.hours <= WINDOW_HOURS:
                 continue
-            if _is_copy(doc, key, words, mine, other):
+            if _is_copy(doc, other):
                 return other.duplicate_of if other.duplicate_of is not None else other.key
         return None
 
@@ -340,25 +389,33 @@ def _numbers(text):
     return {re.sub(r"\D", "", m.group()) for m in _NUMBER.finditer(text or "")}
 
 
-def _names(doc):
-    return {f for f in doc.raw if f[0] in "en"}
+def _prepare(doc):
+    """What the duplicate check compares, computed once a report."""
+    if getattr(doc, "_title_key", None) is not None:
+        return
+    doc._title_key = title_key(doc.title)
+    doc._title_words = set(doc._title_key.split())
+    doc._title_numbers = _numbers(doc._title_key)
+    doc._shingles = shingles(doc.text)
 
 
-def _is_copy(doc, key, words, mine, other):
-    other_key = title_key(other.title)
-    theirs = other._shingles
-    if _numbers(key) != _numbers(other_key):
+def _is_copy(doc, other):
+    if doc._title_numbers != other._title_numbers:
         return False  # episode 41 is not episode 42
-    names, other_names = _names(doc), _names(other)
+    names, other_names = doc._names, other._names
     if not names or not other_names:
         return False  # nothing specific in common: "Live updates" twice is not a copy
     smaller = min(len(names), len(other_names))
     if len(names & other_names) < DUPLICATE_CONTAINMENT * smaller:
         return False  # the same template about another town
+    mine, theirs = doc._shingles, other._shingles
     if not mine or not theirs:  # one is a headline only: the whole headline must match
-        return key == other_key and len(words) >= HEADLINE_ONLY_DUPLICATE_WORDS
+        return (
+            doc._title_key == other._title_key
+            and len(doc._title_words) >= HEADLINE_ONLY_DUPLICATE_WORDS
+        )
     shorter, longer = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
     containment = len(shorter & longer) / len(shorter)
-    other_words = set(other_key.split())
+    words, other_words = doc._title_words, other._title_words
     overlap = len(words & other_words) / len(words | other_words) if words | other_words else 0
     return containment >= DUPLICATE_CONTAINMENT and overlap >= DUPLICATE_TITLE_OVERLAP

@@ -1,15 +1,27 @@
-"""make bench-newswire: 500 sources served from loopback, each polled once, then re-polled.
+"""make bench-newswire: 500 sources served from loopback, each polled once, then re-polled;
+then the assistance worker on 10,000 real-length items.
 
 Runs against a throwaway test database made from DATABASE_URL (test_<name>), with the
 feeds served by a separate process so the poller's peak memory is its own. Prints a table;
 exits non-zero when a target is missed (first poll over 60 s, a re-poll that is not one
-conditional request per source, or a re-poll that creates anything).
+conditional request per source, or a re-poll that creates anything; the assistance over
+120 s or over 400 MB peak RSS).
+
+The assistance part (`--assist`, run by the main part in a fresh process so its peak RSS is
+its own) stores BENCH_ASSIST_ITEMS items (10,000) whose summaries run up to 5,000 characters
+and a third of which carry full text up to 50,000, written from the sentences of the
+development set, over five days; then runs process_items until nothing is left (what
+refresh_assist and the worker do), BENCH_ASSIST_ROUNDS times (3), each on a fresh set.
 """
 
 import hashlib
+import json
 import multiprocessing
 import os
+import random
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = int(os.environ.get("BENCH_SOURCES", 500))
 ITEMS = int(os.environ.get("BENCH_ITEMS", 20))
 LIMIT_SECONDS = 60
+ASSIST_ITEMS = int(os.environ.get("BENCH_ASSIST_ITEMS", 10000))
+ASSIST_ROUNDS = int(os.environ.get("BENCH_ASSIST_ROUNDS", 3))
+ASSIST_LIMIT_SECONDS = 120
+ASSIST_LIMIT_MB = 400
 
 
 def feed(n):
@@ -153,8 +169,120 @@ def main():
         connection.creation.destroy_test_db(old_name, verbosity=0)
     for failure in failures:
         print("FAIL", failure)
+    assist = subprocess.run([sys.executable, __file__, "--assist"], check=False)  # noqa: S603
+    return 1 if failures or assist.returncode else 0
+
+
+def _real_length_items(rng, sources, n):
+    """Items written from the development set's sentences: long summaries, long full texts."""
+    from datetime import UTC, datetime, timedelta
+
+    from newswire.models import Item
+
+    sentences = []
+    with (ROOT / "newswire/tests/eval/dev.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            sentences += [s for s in (row["summary"] + " " + row["body"]).split(". ") if s]
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    items = []
+    for i in range(n):
+        if len(items) == 200:  # written as they are made: the bench's own memory stays small
+            Item.objects.bulk_create(items)
+            items = []
+        summary = ""
+        while len(summary) < rng.randint(150, 5000):
+            summary += rng.choice(sentences) + ". "
+        content = ""
+        if i % 3 == 0:
+            limit, parts = rng.randint(5000, 50000), []
+            while sum(map(len, parts)) < limit:
+                parts.append("<p>" + ". ".join(rng.sample(sentences, 4)) + ".</p>")
+            content = "".join(parts)[:50000]
+        when = start + timedelta(minutes=rng.randint(0, 5 * 24 * 60))
+        items.append(
+            Item(
+                source=sources[i % len(sources)],
+                guid=f"a{i}",
+                guid_hash=f"a{i}",
+                url=f"https://bench.invalid/{i}",
+                title=rng.choice(sentences)[:200],
+                summary=summary[:5000],
+                content=content,
+                text_hash=f"a{i}",
+                first_seen_at=when,
+                published_at=when,
+            )  # fmt: skip
+        )
+    Item.objects.bulk_create(items)
+
+
+def assist_main():
+    """The assistance worker on real-length items: seconds and peak RSS of this process."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aiblogger.settings.test")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    seconds = []
+    try:
+        from newswire import assist
+        from newswire.models import Cluster, Item, Source
+
+        assist.model()  # loaded once, as in the worker
+        load = os.getloadavg()
+        sources = [
+            Source.objects.create(name=f"Assist {n}", feed_url=f"https://a{n}.invalid/feed",
+                                  rights=Source.Rights.FULL if n % 3 == 0 else "summary")
+            for n in range(40)
+        ]  # fmt: skip
+        for round_ in range(ASSIST_ROUNDS):
+            Item.objects.all().delete()
+            Cluster.objects.all().delete()
+            _real_length_items(random.Random(round_), sources, ASSIST_ITEMS)
+            started = time.monotonic()
+            done = 0
+            while True:
+                step = assist.process_items()
+                if not step:
+                    break
+                done += step
+            seconds.append(time.monotonic() - started)
+            assert done == ASSIST_ITEMS, done
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows = [
+            ("items assisted a round", ASSIST_ITEMS),
+            ("summary / full text, characters", "up to 5,000 / up to 50,000 (a third)"),
+            ("rounds", ASSIST_ROUNDS),
+            ("seconds, median (range)",
+             f"{statistics.median(seconds):.1f} ({min(seconds):.1f}-{max(seconds):.1f})"),
+            ("worker peak RSS (MB)", f"{peak_mb:.0f}"),
+            ("load average at start (1/5/15 min)", " / ".join(f"{x:.2f}" for x in load)),
+            ("events", Cluster.objects.count()),
+            ("database", connection.vendor),
+        ]  # fmt: skip
+        width = max(len(name) for name, _ in rows)
+        print("| assistance".ljust(width + 2) + " | value |")
+        print("|" + "-" * (width + 1) + "|-------|")
+        for name, value in rows:
+            print(f"| {name.ljust(width)} | {value} |")
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    failures = []
+    if max(seconds) > ASSIST_LIMIT_SECONDS:
+        failures.append(f"assistance took {max(seconds):.1f} s (limit {ASSIST_LIMIT_SECONDS} s)")
+    if peak_mb > ASSIST_LIMIT_MB:
+        failures.append(f"assistance peaked at {peak_mb:.0f} MB (limit {ASSIST_LIMIT_MB} MB)")
+    for failure in failures:
+        print("FAIL", failure)
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(assist_main() if sys.argv[1:] == ["--assist"] else main())
