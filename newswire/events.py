@@ -22,6 +22,8 @@ comment says what on that set chose it (README "Machine assistance" has the tabl
 import math
 import re
 import unicodedata
+import zlib
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -147,9 +149,12 @@ def features(title, text):
 
 def shingles(text, size=SHINGLE_WORDS):
     """Hashes of the 4-word shingles of the text's first DUPLICATE_CHARS characters (a copy
-    starts as its original does; hashes keep 20,000 reports' shingles in a few MB)."""
+    starts as its original does). CRC-32s, the same in every process (Python's hash() is not):
+    the check indexes the smallest 40, which must be the same every run."""
     words = normalise_text((text or "")[:DUPLICATE_CHARS]).split()
-    return {hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
+    return {
+        zlib.crc32(" ".join(words[i : i + size]).encode()) for i in range(len(words) - size + 1)
+    }
 
 
 def _unit(vector):
@@ -193,8 +198,14 @@ class Engine:
 
     def __init__(self, docs):
         self.docs = docs
+        vocabulary = {}  # one string a feature, however many reports carry it
         for doc in docs:
-            doc.raw = features(doc.title, doc.text)
+            doc.raw = {
+                vocabulary.setdefault(f, f): n for f, n in features(doc.title, doc.text).items()
+            }
+            # What the duplicate check needs of the text, compactly; the text is not kept.
+            doc._shingles = array("q", sorted(shingles(doc.text)))
+            doc.text = None
         self._weights()
         self.events = {}
         self.index = defaultdict(set)  # feature -> event keys
@@ -228,14 +239,12 @@ class Engine:
             for source, counts in per_source.items()
             if source_docs[source] >= BOILERPLATE_MIN_REPORTS
         }
-        vocabulary = {}
         for doc in self.docs:
             skip = boiler.get(doc.source, ())
             mono, cross = {}, {}
             for feature, count in doc.raw.items():
                 if feature in skip:
                     continue
-                feature = vocabulary.setdefault(feature, feature)  # one string, many reports
                 scope = "*" if feature[0] in "en" else doc.language
                 idf = (math.log((n_docs[scope] + 1) / (df[scope][feature] + 1)) + 1) ** IDF_POWER
                 weight = (1 + math.log(count)) * idf
@@ -396,7 +405,6 @@ def _prepare(doc):
     doc._title_key = title_key(doc.title)
     doc._title_words = set(doc._title_key.split())
     doc._title_numbers = _numbers(doc._title_key)
-    doc._shingles = shingles(doc.text)
 
 
 def _is_copy(doc, other):
@@ -408,7 +416,7 @@ def _is_copy(doc, other):
     smaller = min(len(names), len(other_names))
     if len(names & other_names) < DUPLICATE_CONTAINMENT * smaller:
         return False  # the same template about another town
-    mine, theirs = doc._shingles, other._shingles
+    mine, theirs = set(doc._shingles), set(other._shingles)
     if not mine or not theirs:  # one is a headline only: the whole headline must match
         return (
             doc._title_key == other._title_key

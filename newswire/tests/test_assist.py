@@ -305,3 +305,34 @@ def test_the_worker_never_overwrites_what_an_editor_did_meanwhile(monkeypatch):
     first.refresh_from_db()
     assert copy.status == Item.Status.USED and copy.duplicate_of_id is None
     assert copy.embedding and copy.cluster_id == first.cluster_id
+
+
+GERMAN = [
+    ("Stadtrat beschließt neuen Haushalt", "Der Stadtrat hat am Montag den Haushalt für das "
+     "kommende Jahr beschlossen, nachdem die Fraktionen lange über Schulen gestritten hatten."),
+    ("Neue Buslinie fährt zum Flughafen", "Ab Dezember verbindet eine neue Buslinie die "
+     "Innenstadt mit dem Flughafen, teilten die Verkehrsbetriebe am Dienstag mit."),
+    ("Bibliothek verlängert Öffnungszeiten", "Die Stadtbibliothek öffnet künftig auch am "
+     "Sonntag, weil immer mehr Studierende dort lernen wollen, sagte die Leiterin."),
+]  # fmt: skip
+
+
+def test_a_headline_only_item_takes_its_sources_language():
+    source = make_source("Zeitung")
+    for n, text in enumerate(GERMAN):
+        make_item(source, text, minutes=n)
+    short = make_item(source, ("Eilmeldung", ""), minutes=10)
+    assist.process_items()
+    short.refresh_from_db()
+    assert short.language == "de"
+
+
+def test_a_declared_regional_code_is_compared_as_its_language():
+    pinned = make_item(make_source("Regional", language="en-US"), CB_EN_2, minutes=5)
+    plain = make_item(make_source("Wire"), CB_EN_1, minutes=0)
+    make_item(make_source("Herald"), FLOOD_EN, minutes=10)
+    make_item(make_source("Zeitung"), CB_DE, minutes=15)
+    assist.process_items()
+    pinned.refresh_from_db()
+    plain.refresh_from_db()
+    assert pinned.language == "en" and pinned.cluster_id == plain.cluster_id

@@ -128,3 +128,26 @@ def test_language_codes_are_normalised():
         "",
         "",
     ]
+
+
+def test_long_texts_are_embedded_cut_and_in_small_batches(monkeypatch):
+    """Issue 20: 256 long summaries a batch peaked at 3.8 GB. Each text is cut to
+    EMBED_CHARS and a batch holds at most BATCH_CHARS characters counted at its longest."""
+    import numpy as np
+
+    from newswire import assist
+
+    batches = []
+
+    class Model:
+        def embed(self, texts, norm, batch_size):
+            batches.append([len(t) for t in texts])
+            return np.ones((len(texts), assist.MODEL_DIM), dtype=np.float32)
+
+    monkeypatch.setattr(assist, "model", lambda: Model())
+    texts = ["word " * 10000] * 300 + ["short text"] * 500
+    vectors = assist.embed(texts)
+    assert vectors.shape == (800, assist.MODEL_DIM)
+    assert sum(len(b) for b in batches) == 800
+    assert max(max(b) for b in batches) <= assist.EMBED_CHARS
+    assert all(len(b) * max(b) <= assist.BATCH_CHARS and len(b) <= assist.BATCH for b in batches)
