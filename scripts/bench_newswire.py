@@ -174,39 +174,48 @@ def main():
 
 
 def _real_length_items(rng, sources, n):
-    """Items written from the development set's sentences: long summaries, long full texts."""
-    from datetime import UTC, datetime, timedelta
+    """The development set's items again and again (each pass five days after the last, so
+    events keep their real sizes), summaries padded to up to 5,000 characters and a third
+    given a full text of up to 50,000, with sentences that name nobody (background)."""
+    from datetime import timedelta
 
+    from newswire.evaluation import DEV_FILE, load_jsonl
     from newswire.models import Item
 
-    sentences = []
-    with (ROOT / "newswire/tests/eval/dev.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            sentences += [s for s in (row["summary"] + " " + row["body"]).split(". ") if s]
-    start = datetime(2026, 11, 20, tzinfo=UTC)
+    rows = load_jsonl(DEV_FILE)
+    background = {}
+    for row in rows:
+        for sentence in (row["summary"] + " " + row["body"]).split(". "):
+            words = sentence.split()[1:]
+            if len(words) > 5 and not any(w[0].isupper() or w[0].isdigit() for w in words):
+                background.setdefault(row["language"], set()).add(sentence.strip(". ") + ".")
+    background = {lang: sorted(pool) for lang, pool in background.items()}
     items = []
     for i in range(n):
         if len(items) == 200:  # written as they are made: the bench's own memory stays small
             Item.objects.bulk_create(items)
             items = []
-        summary = ""
-        while len(summary) < rng.randint(150, 5000):
-            summary += rng.choice(sentences) + ". "
+        row, round_ = rows[i % len(rows)], i // len(rows)
+        pool = background.get(row["language"]) or background["en"]
+        summary = row["summary"]
+        if summary:
+            target = rng.randint(len(summary), 5000)
+            while len(summary) < target:
+                summary += " " + rng.choice(pool)
         content = ""
         if i % 3 == 0:
-            limit, parts = rng.randint(5000, 50000), []
+            limit, parts = rng.randint(5000, 50000), [f"<p>{row['summary'] or row['title']}</p>"]
             while sum(map(len, parts)) < limit:
-                parts.append("<p>" + ". ".join(rng.sample(sentences, 4)) + ".</p>")
+                parts.append("<p>" + " ".join(rng.choice(pool) for _ in range(4)) + "</p>")
             content = "".join(parts)[:50000]
-        when = start + timedelta(minutes=rng.randint(0, 5 * 24 * 60))
+        when = row["published"] + timedelta(days=5 * round_)
         items.append(
             Item(
                 source=sources[i % len(sources)],
                 guid=f"a{i}",
                 guid_hash=f"a{i}",
                 url=f"https://bench.invalid/{i}",
-                title=rng.choice(sentences)[:200],
+                title=row["title"],
                 summary=summary[:5000],
                 content=content,
                 text_hash=f"a{i}",
@@ -274,8 +283,10 @@ def assist_main():
                 connection.close()
             out = subprocess.run(  # noqa: S603
                 [sys.executable, __file__, "--assist-worker", database],
-                check=True, capture_output=True, text=True,
+                check=False, capture_output=True, text=True,
             )  # fmt: skip
+            if out.returncode:
+                raise SystemExit(f"the worker failed: {out.stderr.strip().splitlines()[-1:]}")
             rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
             assert rounds[-1]["items"] == ASSIST_ITEMS, rounds[-1]
         seconds = [r["seconds"] for r in rounds]
