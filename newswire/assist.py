@@ -22,8 +22,7 @@ from articles.pagecache import invalidate_public_pages
 from . import events, fetch
 from .dedupe import normalise_text
 from .drafts import figures, is_boilerplate, quotable_text, split_sentences
-from .language import normalise_language
-from .models import ArticleAssist, Cluster, Item, Suggester
+from .models import ArticleAssist, Cluster, Item, Suggester, language_code
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: no hub look-ups, ever
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -200,7 +199,7 @@ def _doc(row):
     text = row["head"] or fetch.text_of(row["content_head"], events.TEXT_CHARS)
     when = row["published_at"] or row["first_seen_at"]
     return events.Doc(
-        key=row["id"], source=row["source_id"], language=normalise_language(row["language"]),
+        key=row["id"], source=row["source_id"], language=language_code(row["language"]),
         hours=when.timestamp() / 3600, title=row["title"], text=text,
         cluster=row["cluster_id"], duplicate_of=row["duplicate_of_id"],
     )  # fmt: skip
@@ -215,7 +214,7 @@ def _languages(docs, rows):
         if doc.language:
             by_source[doc.source][doc.language] += 1
     for doc, row in zip(docs, rows, strict=True):
-        pinned = normalise_language(row["source__language"])
+        pinned = language_code(row["source__language"])
         if pinned:
             doc.language = pinned
         elif not doc.language:

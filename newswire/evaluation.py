@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from articles.models import Article, Section, Tag
 
 from . import assist
-from .models import Item, Source
+from .models import Item, Source, language_code
 
 EVAL_DIR = Path(__file__).parent / "tests" / "eval"
 EVAL_FILE = EVAL_DIR / "events.txt"  # the tag-suggestion set
@@ -262,9 +262,8 @@ def score(items, predicted):
         "precision": round(right / len(found), 4) if found else 1.0,
         "recall": round(right / labelled_dups, 4) if labelled_dups else 1.0,
     }
-    from .language import normalise_language
 
-    accuracy = sum(normalise_language(predicted[k][2]) == language[k] for k in labelled)
+    accuracy = sum(language_code(predicted[k][2]) == language[k] for k in labelled)
     return {
         "events": events,
         "duplicates": duplicates,

@@ -1,7 +1,6 @@
 """Events and duplicates (newswire/events.py) on the defects issue 20 names; no database."""
 
 from newswire import events
-from newswire.language import normalise_language
 
 BOILERPLATE = (
     "This story first appeared on Gadget Garden, your daily dose of tech news, reviews and "
@@ -117,17 +116,6 @@ def test_reports_in_different_languages_meet_through_names_and_numbers():
     english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
     placed = run([english, german])
     assert placed[1][0] == placed[2][0]
-
-
-def test_language_codes_are_normalised():
-    assert [normalise_language(c) for c in ("en-US", "en-gb", "IT-it", "pt_PT", "", "x")] == [
-        "en",
-        "en",
-        "it",
-        "pt",
-        "",
-        "",
-    ]
 
 
 def test_long_texts_are_embedded_cut_and_in_small_batches(monkeypatch):
