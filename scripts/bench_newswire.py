@@ -245,13 +245,21 @@ def assist_worker(database):
     from newswire.models import Cluster
 
     assist.model()  # loaded once, as in the worker
+    if (
+        os.environ.get("BENCH_ASSIST_DIGESTS") == "0"
+    ):  # to tell the events' cost from the extracts'
+        assist.refresh_digest = lambda cluster_id: None
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     started = time.monotonic()
     done = 0
     while step := assist.process_items():
         done += step
     seconds = time.monotonic() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "items": done,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "items": done,
                       "events": Cluster.objects.count()}))  # fmt: skip
 
 
@@ -286,7 +294,10 @@ def assist_main():
                 check=False, capture_output=True, text=True,
             )  # fmt: skip
             if out.returncode:
-                raise SystemExit(f"the worker failed: {out.stderr.strip().splitlines()[-1:]}")
+                raise SystemExit(
+                    f"the worker failed (exit {out.returncode}): "
+                    f"{out.stderr.strip().splitlines()[-1:]}"
+                )
             rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
             assert rounds[-1]["items"] == ASSIST_ITEMS, rounds[-1]
         seconds = [r["seconds"] for r in rounds]
@@ -297,6 +308,8 @@ def assist_main():
             ("rounds (a fresh worker process each)", ASSIST_ROUNDS),
             ("seconds, median (range)",
              f"{statistics.median(seconds):.1f} ({min(seconds):.1f}-{max(seconds):.1f})"),
+            ("worker CPU seconds (user + system), median",
+             f"{statistics.median(r['cpu'] for r in rounds):.1f}"),
             ("worker peak RSS, MB (largest round)", f"{peak_mb:.0f}"),
             ("load average at start (1/5/15 min)", " / ".join(f"{x:.2f}" for x in load)),
             ("events made", " / ".join(str(r["events"]) for r in rounds)),
