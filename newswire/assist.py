@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from functools import lru_cache
 from importlib import metadata
+from itertools import zip_longest
 from pathlib import Path
 
 from django.db import transaction
@@ -339,6 +340,10 @@ def mmr(vectors, count, diversity=0.35):
 # Two sentences this close say the same thing; when their figures differ, reports disagree.
 # Chosen on a handful of pairs (death tolls, durations: 0.69-0.77; unrelated: below 0.60).
 FIGURE_SIMILARITY = 0.65
+# A report's facts are in its first paragraphs; the pool's size bounds extract()'s memory
+# (a pool x pool similarity matrix: 600 sentences are 2.9 MB of float64).
+EXTRACT_SENTENCES_PER_ITEM = 12
+EXTRACT_POOL = 600
 
 
 def extract(items, count=6):
@@ -347,12 +352,18 @@ def extract(items, count=6):
     Returns ([{"text", "item"}], [{"older", "older_item", "newer", "newer_item"}]): of two
     sentences that say the same thing with different figures, only the newest one is kept.
     """
-    pool = []
+    per_item = []
     for item in items:
         if item.status == Item.Status.DUPLICATE:
             continue  # a copy adds nothing a reader needs twice
-        for sentence in sentences(quotable_text(item)):
-            pool.append({"text": sentence, "item": item.pk, "when": item_time(item)})
+        found = sentences(quotable_text(item))[:EXTRACT_SENTENCES_PER_ITEM]
+        per_item.append([{"text": s, "item": item.pk, "when": item_time(item)} for s in found])
+    # Leads first, round-robin over the reports, so a big event's pool stays bounded (every
+    # pair of sentences is compared: 10,000 full texts once took 2.4 GB and killed the worker)
+    # and every report still contributes its first sentences.
+    pool = [entry for rank in zip_longest(*per_item) for entry in rank if entry is not None][
+        :EXTRACT_POOL
+    ]
     if not pool:
         return [], []
     vectors = embed([entry["text"] for entry in pool])
