@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
+from articles.concurrency import ConcurrentAdmin, save_versioned, versioned_form
 
 from .models import User
 
@@ -48,7 +49,7 @@ class PendingApprovalFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(UploadAdminMixin, BaseUserAdmin):
+class UserAdmin(UploadAdminMixin, ConcurrentAdmin, BaseUserAdmin):
     list_display = ("username", "byline", "email", "is_staff", "date_joined", "approved_at")
     list_filter = (PendingApprovalFilter, "is_superuser", "groups")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
@@ -56,6 +57,7 @@ class UserAdmin(UploadAdminMixin, BaseUserAdmin):
     prepopulated_fields = {"slug": ("display_name",)}
     actions = ["approve"]
     formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
+    revision_exclude = ("password", "last_login")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Public profile", {"fields": ("profile_link", "display_name", "slug", "bio", "avatar")}),
@@ -85,9 +87,10 @@ class UserAdmin(UploadAdminMixin, BaseUserAdmin):
         if not can_edit_profile(request.user, profile):
             raise PermissionDenied("You can edit only your own profile.")
         own = profile.pk == request.user.pk
-        form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
-        if request.method == "POST" and form.is_valid():
-            form.save()
+        form = versioned_form(ProfileForm)(
+            request.POST or None, request.FILES or None, instance=profile
+        )
+        if request.method == "POST" and form.is_valid() and save_versioned(form):
             done = "Your profile was saved." if own else f"The profile of {profile} was saved."
             self.message_user(request, done, messages.SUCCESS)
             return redirect(request.path)

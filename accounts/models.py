@@ -6,9 +6,10 @@ from django.utils.text import slugify
 
 from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
+from articles.concurrency import Versioned
 
 
-class User(AbstractUser):
+class User(Versioned, AbstractUser):
     """A newsroom member or a reader who signed up; authors get a public page."""
 
     display_name = models.CharField(
@@ -44,6 +45,11 @@ class User(AbstractUser):
         editable=False,
         help_text="When an editor let this account into the newsroom.",
     )
+
+    # A log-in is not an edit; a revision never holds the password hash, and
+    # restoring one keeps the current password (articles/concurrency.py).
+    concurrency_exempt = ("last_login",)
+    restore_keeps = ("password", "last_login")
 
     class Meta:
         ordering = ["username"]

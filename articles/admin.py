@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from reversion_compare.admin import CompareVersionAdmin
 
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
 from . import policy, publishing
+from .concurrency import ConcurrentAdmin, bump
 from .markdown import render_markdown
 from .models import BODY_MAX_CHARS, Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
 from .pagecache import invalidate_public_pages
@@ -210,7 +210,7 @@ class PreviewLinkInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
+class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     form = ArticleAdminForm
     formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
     # Five columns that fit beside the sidebar at 1280 px; static/css/admin.css
@@ -412,7 +412,8 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
         super().save_related(request, form, formsets, change)
         self._create_preview_link(request, form)
         article = form.instance
-        article.set_tags(form.cleaned_data.get("tag_choices", []))
+        if "tag_choices" in form.cleaned_data:  # absent: a re-apply keeps the current tags
+            article.set_tags(form.cleaned_data["tag_choices"])
         # Whoever writes a story keeps their byline unless an editor removed it.
         if not article.author_links.exists() or (
             not policy.can_edit_others(request.user)
@@ -545,7 +546,7 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
 
     def _set_featured(self, request, queryset, featured):
         with transaction.atomic():
-            count = queryset.update(featured=featured)
+            count = bump(queryset, featured=featured)
             invalidate_public_pages()
         done = "featured" if featured else "no longer featured"
         self.message_user(request, f"{count} article(s) {done}.", messages.SUCCESS)
@@ -560,7 +561,7 @@ class ArticleAdmin(UploadAdminMixin, CompareVersionAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ConcurrentAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name",)
@@ -568,7 +569,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ConcurrentAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

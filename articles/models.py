@@ -20,6 +20,7 @@ from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
 
 from . import hooks
+from .concurrency import Versioned
 from .markdown import render_markdown
 
 BODY_MAX_CHARS = 200_000
@@ -52,7 +53,7 @@ image_validators = [
 ]
 
 
-class Section(models.Model):
+class Section(Versioned, models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(
         max_length=80, unique=True, help_text="The section's address: /section/<slug>/."
@@ -76,7 +77,7 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
+class Tag(Versioned, models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
 
@@ -119,7 +120,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.prefetch_related(self.bylines())
 
 
-class Article(models.Model):
+class Article(Versioned, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
@@ -718,3 +719,28 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Autosave(models.Model):
+    """What an editor had typed in a change form, kept for them alone (articles/concurrency.py).
+
+    Not a revision and never shown to readers; deleted when they save the object and
+    ignored (then deleted) after AUTOSAVE_KEEP.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(help_text="The version the form was opened on.")
+    data = models.JSONField(help_text="The form's fields: [name, [values]] pairs.")
+    saved_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="autosave_one_per_editor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"autosave of {self.content_type.model} {self.object_id} by {self.user}"

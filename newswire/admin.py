@@ -6,9 +6,11 @@ manage sources; authors and editors view and act on items; contributors have non
 
 from datetime import timedelta
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -18,6 +20,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.markdown import sanitise_html
+
+from articles.concurrency import ConcurrentAdmin, last_change
 
 from . import fetch
 from .drafts import make_draft
@@ -59,7 +63,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ConcurrentAdmin):
     form = SourceForm
     list_display = (
         "__str__", "rights", "enabled", "last_success_at", "items_24h", "stale", "short_error",
@@ -243,12 +247,24 @@ class DeskAdmin(admin.ModelAdmin):
         if not items:
             return None
         article = make_draft(items=items, by=request.user)
-        self.message_user(
-            request,
-            f"Draft “{article.title}” made from {len(items)} item(s). "
-            "Its headline is the source's: rewrite it before publishing.",
-            messages.SUCCESS,
-        )
+        if article.drafted_before:
+            self.message_user(
+                request,
+                format_html(
+                    'These items already have a draft: <a href="{}">“{}”</a>. '
+                    "Opened it instead of making a second.",
+                    reverse("admin:articles_article_change", args=[article.pk]),
+                    article.title,
+                ),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                f"Draft “{article.title}” made from {len(items)} item(s). "
+                "Its headline is the source's: rewrite it before publishing.",
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     @admin.action(description="Dismiss the selected items", permissions=["change"])
@@ -368,17 +384,39 @@ class EventDeskAdmin(admin.ModelAdmin):
         from django.http import HttpResponseNotAllowed
         from django.shortcuts import get_object_or_404
 
-        from articles.models import Article, Section, Tag
+        from articles.models import Article
 
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         from articles import policy
 
-        article = get_object_or_404(
-            policy.articles_for(request.user, Article.objects.all()), pk=article_id
-        )
-        if not policy.can_edit(request.user, article):
-            raise PermissionDenied
+        with transaction.atomic():
+            article = get_object_or_404(
+                policy.articles_for(request.user, Article.objects.all()).select_for_update(),
+                pk=article_id,
+            )
+            if not policy.can_edit(request.user, article):
+                raise PermissionDenied
+            if request.POST.get("version") != str(article.version):
+                self.message_user(
+                    request,
+                    "Nothing accepted: the article changed after you opened it"
+                    f"{last_change(article)}. Save or reload your form, then accept again.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:articles_article_change", args=[article.pk])
+                )
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                response = self._accept(request, article)
+        return response
+
+    def _accept(self, request, article):
+        from django.shortcuts import get_object_or_404
+
+        from articles.models import Section, Tag
+
         assist = getattr(article, "assist", None)
         suggestions = assist.suggestions if assist else {}
         back = HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
@@ -386,12 +424,15 @@ class EventDeskAdmin(admin.ModelAdmin):
         if tag_id.isdigit() and int(tag_id) in {t["id"] for t in suggestions.get("tags", [])}:
             tag = get_object_or_404(Tag, pk=int(tag_id))
             article.set_tags([*article.tags.all(), tag])
+            article.save()  # a new version: forms opened before now are stale
+            reversion.set_comment(f"Suggested tag “{tag}” added.")
             self.message_user(request, f"Tag “{tag}” added.", messages.SUCCESS)
         elif section_id.isdigit() and int(section_id) in {
             s["id"] for s in suggestions.get("section", [])
         }:
             article.section = get_object_or_404(Section, pk=int(section_id))
             article.save()
+            reversion.set_comment(f"Suggested section “{article.section}” chosen.")
             self.message_user(request, f"Section “{article.section}” chosen.", messages.SUCCESS)
         else:
             self.message_user(request, "That is not a current suggestion.", messages.ERROR)

@@ -258,6 +258,10 @@ def make_draft(*, items, by, digest=None):
     items = sorted(items, key=lambda item: (item.first_seen_at, item.pk))
     if not items:
         raise ValueError("Choose at least one item.")
+    existing = _draft_of(items)
+    if existing is not None:
+        existing.drafted_before = True
+        return existing
     lead = items[0]
     standfirst, body = _extract_parts(items, digest)
     if standfirst:
@@ -311,7 +315,29 @@ def make_draft(*, items, by, digest=None):
         for position, item in enumerate(items)
     )
     Item.objects.filter(pk__in=[item.pk for item in items]).update(status=Item.Status.USED)
+    article.drafted_before = False
     return article
+
+
+def _draft_of(items):
+    """The draft already made from exactly these items, or None.
+
+    The items' rows are locked first, so two editors drafting from the same items
+    at the same moment queue here: the second finds the first's draft (a locking
+    read sees what the first committed).
+    """
+    pks = sorted(item.pk for item in items)
+    list(Item.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+    links = DraftSource.objects.select_for_update().filter(item__in=pks)
+    for article_id in sorted({link.article_id for link in links}, reverse=True):
+        made_from = sorted(
+            DraftSource.objects.select_for_update()
+            .filter(article_id=article_id)
+            .values_list("item_id", flat=True)
+        )
+        if made_from == pks:
+            return Article.objects.select_for_update().get(pk=article_id)
+    return None
 
 
 def sources_for(article):

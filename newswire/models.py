@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from articles.concurrency import Versioned
+
 
 def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -34,7 +36,7 @@ def language_code(value):
     return code if _LANGUAGE.fullmatch(code) else ""
 
 
-class Source(models.Model):
+class Source(Versioned, models.Model):
     class Rights(models.TextChoices):
         HEADLINE = "headline", "Headline and link only"
         SUMMARY = "summary", "Summary may be quoted with attribution"
@@ -101,6 +103,11 @@ class Source(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A worker owns the source until then: two workers never poll it at once.
     claimed_until = models.DateTimeField(null=True, editable=False)
+    # The poller's health fields: its saves are not edits (articles/concurrency.py).
+    concurrency_exempt = (
+        "etag", "last_modified", "last_polled_at", "last_success_at", "last_new_item_at",
+        "last_error", "consecutive_failures", "next_poll_at",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -73,6 +73,7 @@ def poll_source(source_id, *, force=False):
             return result
         result.polled = True
         retry_after = None
+        filled = []
         try:
             response = fetch.fetch(
                 source.feed_url, etag=source.etag, last_modified=source.last_modified
@@ -84,8 +85,14 @@ def poll_source(source_id, *, force=False):
                 result.counts = dict(dedupe.store(source, feed.entries, now=now))
                 source.etag = response.headers.get("etag", "")[:300]
                 source.last_modified = response.headers.get("last-modified", "")[:100]
-                source.name = source.name or feed.title[:200] or response.url[:200]
-                source.site_url = source.site_url or feed.site_url[:1000]
+                # Fill only blanks, and write only those: an editor's rename made
+                # while the feed was fetched must not be overwritten by this copy.
+                if not source.name:
+                    source.name = feed.title[:200] or response.url[:200]
+                    filled.append("name")
+                if not source.site_url:
+                    source.site_url = feed.site_url[:1000]
+                    filled.append("site_url")
                 if result.counts.get(Item.Status.NEW):
                     source.last_new_item_at = now
                 if result.counts.get(Item.Status.NEW) or result.counts.get("updated"):
@@ -105,13 +112,7 @@ def poll_source(source_id, *, force=False):
             source.last_error = ""
             source.last_success_at = now
         source.next_poll_at = next_poll(source, now, source.consecutive_failures, retry_after)
-        source.save(
-            update_fields=[
-                "name", "site_url", "etag", "last_modified", "last_polled_at",
-                "last_success_at", "last_new_item_at", "last_error", "consecutive_failures",
-                "next_poll_at",
-            ]
-        )  # fmt: skip
+        source.save(update_fields=[*filled, *Source.concurrency_exempt])
         return result
     finally:
         Source.objects.filter(pk=source_id).update(claimed_until=None)

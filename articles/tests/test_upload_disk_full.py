@@ -169,6 +169,7 @@ def test_an_avatar_on_a_full_disk_is_a_form_error(client_for, media):
     data.pop("user_permissions", None)
     data.pop("password", None)
     data.pop("last_login", None)
+    data["concurrency_version"] = type(admin).objects.get(pk=admin.pk).version
     response = client.post(f"/admin/accounts/user/{admin.pk}/change/", data)
     assert response.status_code == 200, response.get("Location")
     assert DISK_FULL_MESSAGE in response.content.decode()

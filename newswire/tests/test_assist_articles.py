@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Section, Tag
+from articles.models import Article, Section, Tag
 from articles.tests.factories import ArticleFactory
 from newswire import assist
 from newswire.models import ArticleAssist
@@ -129,12 +129,26 @@ def test_suggestions_by_nearest_neighbours_and_one_click_accept(
     accept = f"/admin/newswire/cluster/accept/{draft.pk}/"
     assert client.get(accept).status_code == 405
     weather = Tag.objects.create(name="Weather", slug="weather")
-    response = client.post(accept, {"tag": weather.pk})
+    response = client.post(
+        accept, {"tag": weather.pk, "version": Article.objects.get(pk=draft.pk).version}
+    )
     assert response.status_code == 302 and not draft.tags.exists()  # not a suggestion
-    response = client.post(accept, {"tag": newsroom_articles["economy"].pk})
+    response = client.post(
+        accept,
+        {
+            "tag": newsroom_articles["economy"].pk,
+            "version": Article.objects.get(pk=draft.pk).version,
+        },
+    )
     assert response.status_code == 302
     assert list(draft.tags.values_list("name", flat=True)) == ["Economy"]
-    client.post(accept, {"section": newsroom_articles["business"].pk})
+    client.post(
+        accept,
+        {
+            "section": newsroom_articles["business"].pk,
+            "version": Article.objects.get(pk=draft.pk).version,
+        },
+    )
     draft.refresh_from_db()
     assert draft.section == newsroom_articles["business"]
     page = client.get(url).content.decode()
