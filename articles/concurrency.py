@@ -15,6 +15,7 @@
 import functools
 from datetime import datetime, timedelta
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -242,6 +243,15 @@ def conflict(form, opened):
             diff = []
     mine = editor_changed(form, base)
     theirs = {d["field"].name for d in diff if hasattr(d["field"], "name")}
+    differs = []
+    for name in form.changed_data:  # the form's instance is the current version
+        if name in NOT_CONTENT or name not in form.fields:
+            continue
+        field = form.fields[name]
+        saved = field.prepare_value(form.get_initial_for_field(field, name))
+        differs.append(
+            {"label": field.label or name, "diff": html_diff(_text(saved), _text(form[name].data))}
+        )
     return {
         "opened": opened,
         "current": obj.version,
@@ -249,8 +259,17 @@ def conflict(form, opened):
         "diff": diff,
         "mine": [form.fields[name].label or name for name in mine],
         "both": [form.fields[name].label or name for name in mine if name in theirs],
+        "differs": differs,
         "reapply": REAPPLY,
     }
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
 
 
 # --- presence --------------------------------------------------------------------
@@ -430,7 +449,17 @@ class ConcurrentAdmin(CompareVersionAdmin):
             # transaction rolled back whole. Render the refusal with the input kept.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _snapshot(self, request, obj):
+        """A revision of the version being opened, if none has it: the base of a re-apply."""
+        newest = _revisions(obj)[:1]
+        if newest and _version_of(newest[0]) == obj.version:
+            return
+        with reversion.create_revision():
+            reversion.add_to_revision(obj)
+            reversion.set_comment("Saved outside the change form." if newest else "First version.")
+
     def _concurrency_context(self, request, obj):
+        self._snapshot(request, obj)
         info = self.opts.app_label, self.opts.model_name
         autosave = _autosaves(request.user, obj).first()
         offer = []
