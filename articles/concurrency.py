@@ -13,7 +13,7 @@
 """
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import reversion
 from django import forms
@@ -166,6 +166,8 @@ def editor_changed(form, base, *, exclude=()):
         )
         if base_object is not None and concrete:
             initial = model_field.value_from_object(base_object)
+            if isinstance(initial, datetime | time) and not field.widget.supports_microseconds:
+                initial = initial.replace(microsecond=0)  # as BoundField.initial does
         else:
             initial = form.get_initial_for_field(field, name)
         if field.has_changed(initial, form[name].data):
@@ -222,6 +224,24 @@ def save_versioned(form):
         form._errors = None
         form.full_clean()  # the check now sees the newer version and refuses
         return False
+
+
+def _keep_their_inline_changes(form, formsets):
+    """On a re-apply, an inline row the editor left as it was opened is not written back."""
+    opened = form.cleaned_data.get(VERSION_FIELD) or 0
+    base, _ = changes_since(form.instance, opened)
+    if base is None:
+        return
+    for formset in formsets:
+        content_type = ContentType.objects.get_for_model(formset.model)
+        for row in formset.initial_forms:
+            if row.instance.pk is None:
+                continue
+            as_opened = base.revision.version_set.filter(
+                content_type=content_type, object_id=str(row.instance.pk)
+            ).first()
+            if as_opened is not None and not editor_changed(row, as_opened):
+                row.has_changed = lambda: False
 
 
 def versioned_form(form_class):
@@ -505,6 +525,11 @@ class ConcurrentAdmin(CompareVersionAdmin):
             bound._errors = {}  # show the restored values, not their validation yet
             adminform.form = bound
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_related(self, request, form, formsets, change):
+        if change and form.data.get(REAPPLY):
+            _keep_their_inline_changes(form, formsets)
+        super().save_related(request, form, formsets, change)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

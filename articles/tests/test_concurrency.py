@@ -356,3 +356,35 @@ def test_presence_and_autosave_need_change_permission(author, db):
         assert client.post(url, {"title": "x"}).status_code in (403, 404)
     assert not Autosave.objects.exists()
     assert Tag.objects.count() == 0
+
+
+def test_reapply_keeps_their_inline_edit_where_the_editor_left_the_row(editor, db):
+    article = ArticleFactory(title="Ferries", body="Text.")
+    Correction.objects.create(article=article, note="An earlier version gave the wrong day.")
+    other = UserFactory(role="Editor", display_name="Bea Other")
+    a, b = signed_in(editor), signed_in(other)
+    mine = form_data(a.get(change_url(article)))
+    theirs = form_data(b.get(change_url(article)))
+    theirs["corrections-0-note"] = "An earlier version gave the wrong day and port."
+    assert b.post(change_url(article), theirs).status_code == 302
+
+    mine["body"] = "Text, with more."
+    page = a.post(change_url(article), mine).content.decode()
+    current = re.search(r'name="_reapply" value="(\d+)"', page).group(1)
+    assert a.post(change_url(article), {**mine, "_reapply": current}).status_code == 302
+    article.refresh_from_db()
+    assert article.body == "Text, with more."
+    assert article.corrections.get().note == "An earlier version gave the wrong day and port."
+
+
+def test_the_refusal_shows_their_text_as_text(editor, db):
+    article = ArticleFactory(title="Ferries")
+    a, b = signed_in(editor), signed_in(UserFactory(role="Editor"))
+    mine = form_data(a.get(change_url(article)))
+    b.post(
+        change_url(article),
+        form_data(b.get(change_url(article))) | {"title": "<img src=x onerror=alert(1)>"},
+    )
+    page = a.post(change_url(article), mine | {"body": "Mine."}).content.decode()
+    assert "Not saved" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
