@@ -12,9 +12,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from aiblogger.concurrency import ConcurrentAdmin, save_versioned, versioned_form
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
-from articles.concurrency import ConcurrentAdmin, save_versioned, versioned_form
 
 from .models import User
 

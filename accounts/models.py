@@ -1,12 +1,13 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
+from aiblogger.concurrency import Versioned
 from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
-from articles.concurrency import Versioned
 
 
 class User(Versioned, AbstractUser):
@@ -47,7 +48,7 @@ class User(Versioned, AbstractUser):
     )
 
     # A log-in is not an edit; a revision never holds the password hash, and
-    # restoring one keeps the current password (articles/concurrency.py).
+    # restoring one keeps the current password (aiblogger/concurrency.py).
     concurrency_exempt = ("last_login",)
     restore_keeps = ("password", "last_login")
 
@@ -80,3 +81,28 @@ def unique_author_slug(user):
         .values_list("slug", flat=True)
     )
     return numbered_slug(base, taken)
+
+
+class Autosave(models.Model):
+    """What an editor had typed in a change form, kept for them alone (aiblogger/concurrency.py).
+
+    Not a revision and never shown to readers; deleted when they save the object and
+    ignored (then deleted) after AUTOSAVE_KEEP.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(help_text="The version the form was opened on.")
+    data = models.JSONField(help_text="The form's fields: [name, [values]] pairs.")
+    saved_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="autosave_one_per_editor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"autosave of {self.content_type.model} {self.object_id} by {self.user}"

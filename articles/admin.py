@@ -13,11 +13,11 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from aiblogger.concurrency import ConcurrentAdmin, bump
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
 from . import policy, publishing
-from .concurrency import ConcurrentAdmin, bump
 from .markdown import render_markdown
 from .models import BODY_MAX_CHARS, Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
 from .pagecache import invalidate_public_pages

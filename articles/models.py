@@ -16,11 +16,11 @@ from django.utils.text import slugify
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFill, ResizeToFit
 
+from aiblogger.concurrency import Versioned
 from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
 
 from . import hooks
-from .concurrency import Versioned
 from .markdown import render_markdown
 
 BODY_MAX_CHARS = 200_000
@@ -719,28 +719,3 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class Autosave(models.Model):
-    """What an editor had typed in a change form, kept for them alone (articles/concurrency.py).
-
-    Not a revision and never shown to readers; deleted when they save the object and
-    ignored (then deleted) after AUTOSAVE_KEEP.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
-    object_id = models.CharField(max_length=64)
-    version = models.PositiveIntegerField(help_text="The version the form was opened on.")
-    data = models.JSONField(help_text="The form's fields: [name, [values]] pairs.")
-    saved_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "content_type", "object_id"], name="autosave_one_per_editor"
-            ),
-        ]
-
-    def __str__(self):
-        return f"autosave of {self.content_type.model} {self.object_id} by {self.user}"

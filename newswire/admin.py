@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 from articles.markdown import sanitise_html
 
-from articles.concurrency import ConcurrentAdmin, last_change
+from aiblogger.concurrency import ConcurrentAdmin, last_change
 
 from . import fetch
 from .drafts import make_draft

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.concurrency import Versioned
+from aiblogger.concurrency import Versioned
 
 
 def sha256(text):
@@ -103,7 +103,7 @@ class Source(Versioned, models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A worker owns the source until then: two workers never poll it at once.
     claimed_until = models.DateTimeField(null=True, editable=False)
-    # The poller's health fields: its saves are not edits (articles/concurrency.py).
+    # The poller's health fields: its saves are not edits (aiblogger/concurrency.py).
     concurrency_exempt = (
         "etag", "last_modified", "last_polled_at", "last_success_at", "last_new_item_at",
         "last_error", "consecutive_failures", "next_poll_at",

@@ -218,7 +218,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Forms that send mail: (requests, seconds) per client address and per target
 # e-mail address, counted in the cache (aiblogger/throttle.py).
-# Change forms keep an editor's unsaved input this often (articles/concurrency.py).
+# Change forms keep an editor's unsaved input this often (aiblogger/concurrency.py).
 AUTOSAVE_SECONDS = 30
 THROTTLE_LIMITS = {
     "password_reset_ip": (10, 3600),

@@ -21,7 +21,7 @@ def article_form_data(article=None, **overrides):
         "_save": "Save",
     }
     if article and article.pk:
-        # The version the form would carry if opened now (articles/concurrency.py).
+        # The version the form would carry if opened now (aiblogger/concurrency.py).
         data["concurrency_version"] = type(article).objects.get(pk=article.pk).version
     if article and article.published_at:
         data["published_at_0"] = article.published_at.strftime("%Y-%m-%d")

@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Autosave, User
 from accounts.tests.factories import UserFactory
-from articles.concurrency import ConcurrentAdmin, StaleEdit
-from articles.models import Article, Autosave, Correction, Section, Tag
+from aiblogger.concurrency import ConcurrentAdmin, StaleEdit
+from articles.models import Article, Correction, Section, Tag
 from articles.publishing import article_publish
 from articles.tests.factories import ArticleFactory, SectionFactory, TagFactory
 from newswire.models import Source
@@ -87,7 +87,7 @@ def test_every_admin_that_edits_shared_data_checks_versions():
         if label in NOT_SHARED_EDITING:
             continue
         assert isinstance(model_admin, ConcurrentAdmin), (
-            f"{label}'s admin edits shared data without articles.concurrency.ConcurrentAdmin"
+            f"{label}'s admin edits shared data without aiblogger.concurrency.ConcurrentAdmin"
         )
         assert label in SHARED, f"add {label} to SHARED so its stale save is tested"
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from articles.concurrency import StaleEdit
+from aiblogger.concurrency import StaleEdit
 from articles.models import Article, Correction
 from articles.tests.factories import ArticleFactory
 

@@ -1,4 +1,4 @@
-/* Presence and autosave on an admin change form (articles/concurrency.py).
+/* Presence and autosave on an admin change form (aiblogger/concurrency.py).
  *
  * Every few seconds the form says "I am here" (the server answers who else is);
  * every 30 s, if the form's content changed, it is stored as the editor's

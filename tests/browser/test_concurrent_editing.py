@@ -1,4 +1,4 @@
-"""Two editors on one story in Chromium: nobody's work is lost (articles/concurrency.py)."""
+"""Two editors on one story in Chromium: nobody's work is lost (aiblogger/concurrency.py)."""
 
 import pytest
 
@@ -66,7 +66,8 @@ def test_a_stale_save_keeps_the_typed_text_shows_theirs_and_reapplies(
 def test_autosave_then_restore_after_the_tab_is_closed(
     browser, live_server, story, editor, settings
 ):
-    from articles.models import Article, Autosave
+    from accounts.models import Autosave
+    from articles.models import Article
 
     settings.AUTOSAVE_SECONDS = 1  # 30 in use
 

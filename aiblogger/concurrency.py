@@ -323,7 +323,7 @@ def presence_seen(obj, user, *, leaving=False):
 
 # --- autosave ----------------------------------------------------------------------
 def _autosaves(user, obj):
-    from .models import Autosave
+    from accounts.models import Autosave
 
     return Autosave.objects.filter(
         user=user,
@@ -334,7 +334,7 @@ def _autosaves(user, obj):
 
 
 def autosave_store(user, obj, post):
-    from .models import Autosave
+    from accounts.models import Autosave
 
     fields = [[name, values] for name, values in post.lists() if name not in NOT_CONTENT]
     opened = post.get(VERSION_FIELD, "")
