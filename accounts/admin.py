@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from aiblogger.concurrency import ConcurrentAdmin, save_versioned, versioned_form
+from aiblogger.concurrency import ConcurrentAdmin, save_versioned, snapshot, versioned_form
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
@@ -90,7 +90,8 @@ class UserAdmin(UploadAdminMixin, ConcurrentAdmin, BaseUserAdmin):
         form = versioned_form(ProfileForm)(
             request.POST or None, request.FILES or None, instance=profile
         )
-        if request.method == "POST" and form.is_valid() and save_versioned(form):
+        snapshot(profile)  # the base a re-apply after a refused save compares with
+        if request.method == "POST" and form.is_valid() and save_versioned(form, by=request.user):
             done = "Your profile was saved." if own else f"The profile of {profile} was saved."
             self.message_user(request, done, messages.SUCCESS)
             return redirect(request.path)

@@ -213,11 +213,25 @@ class VersionedFormMixin:
         return data
 
 
-def save_versioned(form):
-    """form.save() in one transaction; False (and the refusal on the form) if it lost a race."""
+def snapshot(obj):
+    """Keep a revision of the version being opened, if none has it: the base of a re-apply."""
+    if not reversion.is_registered(obj.__class__):  # request.user is a lazy object
+        return
+    newest = _revisions(obj)[:1]
+    if newest and _version_of(newest[0]) == obj.version:
+        return
+    with reversion.create_revision():
+        reversion.add_to_revision(obj)
+        reversion.set_comment("Saved outside the change form." if newest else "First version.")
+
+
+def save_versioned(form, *, by):
+    """form.save() in one transaction, as a revision by `by`; False (and the refusal
+    on the form) if it lost a race."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), reversion.create_revision():
             form.save()
+            reversion.set_user(by)
         return True
     except StaleEdit:
         form.instance.refresh_from_db()
@@ -469,17 +483,8 @@ class ConcurrentAdmin(CompareVersionAdmin):
             # transaction rolled back whole. Render the refusal with the input kept.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def _snapshot(self, request, obj):
-        """A revision of the version being opened, if none has it: the base of a re-apply."""
-        newest = _revisions(obj)[:1]
-        if newest and _version_of(newest[0]) == obj.version:
-            return
-        with reversion.create_revision():
-            reversion.add_to_revision(obj)
-            reversion.set_comment("Saved outside the change form." if newest else "First version.")
-
     def _concurrency_context(self, request, obj):
-        self._snapshot(request, obj)
+        snapshot(obj)
         info = self.opts.app_label, self.opts.model_name
         autosave = _autosaves(request.user, obj).first()
         offer = []

@@ -388,3 +388,37 @@ def test_the_refusal_shows_their_text_as_text(editor, db):
     page = a.post(change_url(article), mine | {"body": "Mine."}).content.decode()
     assert "Not saved" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_an_autosave_can_be_discarded_without_javascript(editor, db):
+    article = ArticleFactory(title="Ferries")
+    client = signed_in(editor)
+    autosave = reverse("admin:articles_article_autosave", args=[article.pk])
+    client.post(autosave, article_form_data(article, title="Typed, then regretted"))
+    page = client.get(change_url(article)).content.decode()
+    assert f'formaction="{autosave}"' in page and 'name="discard"' in page
+    response = client.post(autosave, {**article_form_data(article), "discard": "1"})
+    assert response.status_code == 302 and response["Location"] == change_url(article)
+    assert not Autosave.objects.exists()
+
+
+def test_a_stale_profile_save_is_refused_with_the_input_kept(db):
+    me = UserFactory(role="Author", display_name="Rosa Marchetti", bio="Harbour.")
+    editor = UserFactory(role="Editor")
+    url = reverse("admin:accounts_user_my_profile")
+    mine = signed_in(me)
+    opened = mine.get(url).context["form"]["concurrency_version"].value()
+    theirs = signed_in(editor)
+    colleague = reverse("admin:accounts_user_profile", args=[me.pk])
+    version = theirs.get(colleague).context["form"]["concurrency_version"].value()
+    data = {"display_name": "Rosa Marchetti", "bio": "Covers the harbour and the ferries."}
+    assert theirs.post(colleague, {**data, "concurrency_version": version}).status_code == 302
+
+    mine_typed = {"display_name": "Rosa M.", "bio": "Harbour.", "concurrency_version": opened}
+    page = mine.post(url, mine_typed).content.decode()
+    assert "Not saved" in page and 'value="Rosa M."' in page
+    assert User.objects.get(pk=me.pk).bio == "Covers the harbour and the ferries."
+    current = re.search(r'name="_reapply" value="(\d+)"', page).group(1)
+    assert mine.post(url, {**mine_typed, "_reapply": current}).status_code == 302
+    saved = User.objects.get(pk=me.pk)
+    assert (saved.display_name, saved.bio) == ("Rosa M.", "Covers the harbour and the ferries.")
