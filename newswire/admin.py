@@ -472,14 +472,28 @@ class EventDeskAdmin(admin.ModelAdmin):
             items = [item for item in cluster.items.all() if item.status != Item.Status.DISMISSED]
             if not items:
                 continue
-            made.append(make_draft(items=items, by=request.user, digest=cluster.digest))
+            draft = make_draft(items=items, by=request.user, digest=cluster.digest)
+            if draft.drafted_before:
+                self.message_user(
+                    request,
+                    format_html(
+                        '“{}” already has a draft: <a href="{}">“{}”</a>.',
+                        cluster.title,
+                        reverse("admin:articles_article_change", args=[draft.pk]),
+                        draft.title,
+                    ),
+                    messages.WARNING,
+                )
+            made.append(draft)
         if not made:
             self.message_user(request, "The selected events have no items.", messages.ERROR)
             return None
-        self.message_user(
-            request,
-            f"{len(made)} draft(s) made. Each headline is a source's: rewrite it before "
-            "publishing, and rewrite quoted text in the newsroom's own words.",
-            messages.SUCCESS,
-        )
+        new = sum(not draft.drafted_before for draft in made)
+        if new:
+            self.message_user(
+                request,
+                f"{new} draft(s) made. Each headline is a source's: rewrite it before "
+                "publishing, and rewrite quoted text in the newsroom's own words.",
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[made[0].pk]))

@@ -181,6 +181,15 @@ def test_a_log_in_or_a_feed_poll_is_not_an_edit(db):
     version = user.version
     Client().force_login(user)  # writes last_login
     assert User.objects.get(pk=user.pk).version == version
+    source = make_source()
+    polled = Source.objects.get(pk=source.pk)  # the poller's copy
+    edited = Source.objects.get(pk=source.pk)
+    edited.name = "Harbour Gazette (renamed)"
+    edited.save()
+    polled.last_polled_at = timezone.now()
+    polled.save(update_fields=Source.concurrency_exempt)  # no StaleEdit, no rename undone
+    saved = Source.objects.get(pk=source.pk)
+    assert (saved.name, saved.version) == ("Harbour Gazette (renamed)", edited.version)
 
 
 def _shown_versions(page):
