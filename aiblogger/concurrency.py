@@ -179,8 +179,7 @@ def editor_changed(form, base, *, exclude=()):
 class VersionedFormMixin:
     """Checks the version the form was opened on; re-applies the editor's changes on demand."""
 
-    concurrency_admin = None  # set per request by ConcurrentAdmin.get_form
-    concurrency_request = None
+    concurrency_admin = None  # set by ConcurrentAdmin.get_form: its revision compare
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -411,7 +410,7 @@ class ConcurrentAdmin(CompareVersionAdmin):
         return type(
             form.__name__,
             (versioned_form(form),),
-            {"concurrency_admin": self, "concurrency_request": request},
+            {"concurrency_admin": self},
         )
 
     def get_urls(self):
@@ -540,6 +539,7 @@ class ConcurrentAdmin(CompareVersionAdmin):
         super().save_model(request, obj, form, change)
         if change:
             _autosaves(request.user, obj).delete()
+            presence_seen(obj, request.user, leaving=True)  # the form is closed by its save
 
     # --- list actions: skip rows changed since the list was shown --------------------
     def action_checkbox(self, obj):

@@ -78,10 +78,17 @@
   }
 
   lastSaved = key(content()); // nothing typed yet: nothing to keep
-  heartbeat();
+  // The page itself recorded this editor and listed the others when it was served.
   window.setInterval(heartbeat, Number(box.dataset.presenceSeconds) * 1000);
   window.setInterval(autosave, Number(box.dataset.autosaveSeconds) * 1000);
+  var saving = false;
+  form.addEventListener("submit", function () {
+    saving = true; // the save itself ends this editor's presence, on the server
+  });
   window.addEventListener("pagehide", function () {
+    if (saving) {
+      return;
+    }
     var data = new FormData();
     data.append("leave", "1");
     data.append("csrfmiddlewaretoken", token.value);
