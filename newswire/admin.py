@@ -19,9 +19,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from articles.markdown import sanitise_html
-
 from aiblogger.concurrency import ConcurrentAdmin, last_change
+from articles.markdown import sanitise_html
 
 from . import fetch
 from .drafts import make_draft

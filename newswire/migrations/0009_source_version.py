@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newswire', '0005_suggester'),
+        ('newswire', '0008_draftsource_cite_site'),
     ]
 
     operations = [
