@@ -232,7 +232,8 @@ def score(items, predicted):
     gold = {e["id"]: e["event"] for e in items}
     # An item the assistance left without an event is an event of its own.
     cluster = {k: (c if c is not None else f"alone-{k}") for k, (c, _d, _l) in predicted.items()}
-    language = {e["id"]: e["language"] for e in items}
+    # A label may be spelled as a feed declares it (en-US, DE): score by the language.
+    language = {e["id"]: language_code(e["language"]) for e in items}
     events = {}
     for lang in sorted({lang for lang in language.values() if lang}, key=lambda x: (x != "en", x)):
         keys = [k for k in gold if language[k] == lang]

@@ -90,3 +90,24 @@ def test_tag_suggestions_on_their_set():
     print(evaluation.report_suggestions(metrics))
     assert metrics["held_out_articles"] >= 30
     assert metrics["tags_precision_at_3"] > 0.1
+
+
+def test_labels_spelled_as_feeds_declare_them_are_scored_by_their_language():
+    """en-US and en are one language: their pairs count in English, not in 'en-us'."""
+    items = [
+        {"id": "a", "event": "x", "language": "en-US", "duplicate_of": None},
+        {"id": "b", "event": "x", "language": "en", "duplicate_of": None},
+        {"id": "c", "event": "y", "language": "DE", "duplicate_of": None},
+        {"id": "d", "event": "y", "language": "de-AT", "duplicate_of": None},
+    ]
+    predicted = {
+        "a": (1, None, "en"),
+        "b": (1, None, "en"),
+        "c": (2, None, "de"),
+        "d": (3, None, "de"),
+    }
+    metrics = evaluation.score(items, predicted)
+    assert set(metrics["events"]) == {"en", "de"}
+    assert metrics["events"]["en"]["pairwise"]["recall"] == 1.0
+    assert metrics["events"]["de"]["pairwise"]["recall"] == 0.0
+    assert metrics["language_accuracy"] == 1.0
