@@ -163,16 +163,16 @@ def article_card(context, article, is_lead=False, level=3, compact=False, hide_s
 def csp_nonce_attr(context):
     """' nonce="…"' when django-csp gives this request a nonce, else nothing.
 
-    A part rendered for every reader (articles.views.StoryPage) passes csp_nonce,
-    a placeholder each request replaces with its own.
+    A part rendered for every reader (articles.views.StoryPage) passes
+    csp_nonce_attribute, a marker each request replaces with its own attribute.
     """
-    nonce = context.get("csp_nonce")
-    if nonce is None:
-        request = context.get("request")
-        if request is None or not hasattr(request, "csp_nonce"):
-            return ""
-        nonce = request.csp_nonce
-    return format_html(' nonce="{}"', str(nonce))
+    marker = context.get("csp_nonce_attribute")
+    if marker is not None:
+        return marker
+    request = context.get("request")
+    if request is None or not hasattr(request, "csp_nonce"):
+        return ""
+    return format_html(' nonce="{}"', str(request.csp_nonce))
 
 
 def social_image_url(article):

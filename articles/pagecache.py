@@ -87,9 +87,15 @@ CHECKPOINT = "public-pages"
 CHECKPOINT_SHARDS = 32
 CHECKPOINT_NAMES = [CHECKPOINT, *(f"{CHECKPOINT}:{shard}" for shard in range(CHECKPOINT_SHARDS))]
 
-# Stands for the request's CSP nonce in a stored page: a cached page must not
-# hand every reader the same nonce.
-NONCE_PLACEHOLDER = b"__aiblogger_csp_nonce__"
+# Stand for the request's CSP nonce in a stored page (a cached page must not hand
+# every reader the same nonce): the nonce attribute of the page's own elements and
+# the nonce source of its Content-Security-Policy header, nothing else. `"<` is
+# in no text a person typed once it is escaped for any context the site writes
+# (HTML text and attributes, the sanitised body, JSON-LD, XML), so no search,
+# headline or tag can contain the marker, and the header is the site's own.
+NONCE_ATTRIBUTE = ' nonce="<csp-nonce>"'
+NONCE_SOURCE = "'nonce-<csp-nonce>'"
+CSP_HEADERS = ("content-security-policy", "content-security-policy-report-only")
 MESSAGES_COOKIE = "messages"
 # Query parameters that only tell analytics where a reader came from (campaigns,
 # social networks' and ad networks' click ids). No page reads them, so an address
@@ -461,29 +467,43 @@ def _page_key(request):
         ]
         url = f"{base}?{'&'.join(kept)}" if kept else base
     digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"page:{_release()}:{digest}"
+    # "page-2": named anew when the stored form changed (the nonce markers), as two
+    # releases with the same settings share the cache while a deploy rolls.
+    return f"page-2:{_release()}:{digest}"
+
+
+def with_nonce(html, nonce):
+    """html with NONCE_ATTRIBUTE made the request's nonce attribute (none without a nonce)."""
+    return html.replace(NONCE_ATTRIBUTE, f' nonce="{nonce}"' if nonce else "")
 
 
 def _stored_form(request, response):
-    """(status, headers, body) with the request's CSP nonce replaced by the placeholder."""
+    """(status, headers, body) with the request's CSP nonce replaced by the markers."""
     headers, content = list(response.items()), response.content
     nonce = getattr(request, "_csp_nonce", None)
     if isinstance(nonce, str) and nonce:
-        placeholder = NONCE_PLACEHOLDER.decode()
-        headers = [(name, value.replace(nonce, placeholder)) for name, value in headers]
-        content = content.replace(nonce.encode(), NONCE_PLACEHOLDER)
+        source = f"'nonce-{nonce}'"
+        headers = [
+            (name, value.replace(source, NONCE_SOURCE) if name.lower() in CSP_HEADERS else value)
+            for name, value in headers
+        ]
+        content = content.replace(f' nonce="{nonce}"'.encode(), NONCE_ATTRIBUTE.encode())
     return response.status_code, headers, content
 
 
 def _from_store(stored):
     """A response from _stored_form's tuple, with a nonce of its own where the page had one."""
     status, headers, content = stored
-    if NONCE_PLACEHOLDER in content or any(NONCE_PLACEHOLDER.decode() in v for _, v in headers):
+    if any(name.lower() in CSP_HEADERS and NONCE_SOURCE in value for name, value in headers):
         # The same nonce django-csp would make; it reaches the header and the page alike.
         nonce = base64.b64encode(os.urandom(16)).decode("ascii")
-        placeholder = NONCE_PLACEHOLDER.decode()
-        headers = [(name, value.replace(placeholder, nonce)) for name, value in headers]
-        content = content.replace(NONCE_PLACEHOLDER, nonce.encode())
+        headers = [
+            (name, value.replace(NONCE_SOURCE, f"'nonce-{nonce}'"))
+            if name.lower() in CSP_HEADERS
+            else (name, value)
+            for name, value in headers
+        ]
+        content = content.replace(NONCE_ATTRIBUTE.encode(), f' nonce="{nonce}"'.encode())
     response = HttpResponse(content, status=status, headers=dict(headers))
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(content))
