@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import BaseUserCreationForm, UsernameField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 from aiblogger.mail import send_mail_later
@@ -76,8 +77,10 @@ class PasswordResetForm(BoundedFormMixin, auth_forms.PasswordResetForm):
         )
 
 
-class SignUpForm(BoundedFormMixin, UserCreationForm):
-    # Whether an address is registered is never shown (the view mails its owner).
+class SignUpForm(BoundedFormMixin, BaseUserCreationForm):
+    """Whether an address or a user name is taken is never shown: the view checks
+    both and mails the address typed (accounts.views.signup)."""
+
     email = forms.EmailField(
         max_length=User._meta.get_field("email").max_length,
         help_text="We send password resets here. Never shown to readers.",
@@ -86,3 +89,11 @@ class SignUpForm(BoundedFormMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ("username", "display_name", "email")
+        field_classes = {"username": UsernameField}
+
+    def validate_unique(self):
+        exclude = self._get_validation_exclusions() | {"username"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)

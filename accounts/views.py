@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -28,9 +29,10 @@ def _mail_context(request, **extra):
 def signup(request):
     """Open registration; an editor approves the account into the newsroom later.
 
-    The answer is the same whether the address is new or taken, so the form
-    cannot be used to find out who has an account: a new address gets a
-    welcome mail, a taken one a warning to its owner.
+    The answer is the same whether the address and the user name are new or
+    taken, so the form cannot be used to find out who has an account: a new
+    account gets a welcome mail; a taken address, a warning to its owner; a
+    taken user name, a note to the address typed asking for another name.
     """
     if request.user.is_authenticated:
         return redirect("articles:home")
@@ -43,24 +45,39 @@ def signup(request):
         if not throttle.allow("signup_address", email):
             return throttle.refused(request, "signup_address", "sign-ups")
         owner = User.objects.filter(email__iexact=email).order_by("pk").first()
-        if owner is None:
-            user = form.save()
-            send_mail_later(
-                "registration/signup_welcome_subject.txt",
-                "registration/signup_welcome_email.txt",
-                _mail_context(request, user=user),
-                user.email,
-            )
-        else:
+        if owner is not None:
             make_password(form.cleaned_data["password1"])  # the same work as a real sign-up
-            send_mail_later(
-                "registration/signup_taken_subject.txt",
-                "registration/signup_taken_email.txt",
-                _mail_context(request, user=owner),
-                owner.email,
-            )
+            _mail(request, "signup_taken", owner.email, user=owner)
+            return redirect("accounts:signup_done")
+        user = _create(form)
+        if user is None:
+            make_password(form.cleaned_data["password1"])
+            _mail(request, "signup_name_taken", email, username=form.cleaned_data["username"])
+        else:
+            _mail(request, "signup_welcome", user.email, user=user)
         return redirect("accounts:signup_done")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _create(form):
+    """The new account, or None when its user name is taken (in any letter case)."""
+    username = form.cleaned_data["username"]
+    if User.objects.filter(username__iexact=username).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:  # taken by a sign-up that committed meanwhile
+        return None
+
+
+def _mail(request, name, to, **context):
+    send_mail_later(
+        f"registration/{name}_subject.txt",
+        f"registration/{name}_email.txt",
+        _mail_context(request, **context),
+        to,
+    )
 
 
 def signup_done(request):
