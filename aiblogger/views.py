@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -101,8 +102,15 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    except DatabaseError as error:
+        response = HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        # Reported with its cause, so DatabaseOutageLogFilter lets one report through
+        # per outage, as for pages, instead of Django's bare line for every probe.
+        log_response(
+            "Service Unavailable: %s", request.path, response=response, request=request,
+            exception=error,
+        )  # fmt: skip
+        return response
     from django.core.cache import cache
 
     cache.get("healthz:probe")  # notices an outage even when no page has tried yet

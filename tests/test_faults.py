@@ -329,6 +329,23 @@ def test_a_database_outage_is_logged_once_not_per_request(
 
 
 @pytest.mark.skipif(connection.vendor != "mysql", reason="MySQL error codes")
+def test_healthz_logs_a_database_outage_once_not_per_probe(
+    client_without_exceptions, database_down, caplog, monkeypatch
+):
+    from aiblogger.views import DatabaseOutageLogFilter
+
+    request_logger = logging.getLogger("django.request")
+    outage = next(f for f in request_logger.filters if isinstance(f, DatabaseOutageLogFilter))
+    monkeypatch.setattr(outage, "last", None)
+    with caplog.at_level(logging.WARNING):
+        for url in ["/healthz"] * 20 + ["/", "/healthz"]:
+            assert client_without_exceptions.get(url).status_code == 503
+    reports = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(reports) == 1, [r.getMessage() for r in reports]
+    assert reports[0].exc_info, "the one report says what failed"
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MySQL error codes")
 def test_the_cache_refresh_after_a_commit_survives_the_database_going_away(database_down):
     from django.core.cache import cache
 
