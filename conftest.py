@@ -26,6 +26,27 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def deliver_mail(db, django_capture_on_commit_callbacks):
+    """Run the mail queue as the task worker does (aiblogger/mail.py); returns a callable.
+
+    Tasks may queue mail in turn (a reset prepares its message): run until none do.
+    """
+    from django.core.management import call_command
+
+    def run():
+        for _ in range(5):
+            with django_capture_on_commit_callbacks(execute=True) as queued:
+                call_command(
+                    "db_worker", "--batch", "--no-startup-delay", "--queue-name", "mail",
+                    "--interval", "0", verbosity=0,
+                )  # fmt: skip
+            if not queued:
+                return
+
+    return run
+
+
+@pytest.fixture
 def contributor(db):
     from accounts.tests.factories import UserFactory
 

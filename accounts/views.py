@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -10,6 +11,7 @@ from aiblogger.mail import send_mail_later
 
 from .forms import PasswordResetForm, SignUpForm
 from .models import User
+from .tasks import password_reset_task
 
 
 def _client_ip(request):
@@ -100,7 +102,13 @@ class LogoutView(SiteNameMixin, auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset, throttled per address and per target, mail sent after the answer."""
+    """Django's reset, throttled per client address; the mail is prepared by the task worker.
+
+    Every valid request gets the same answer and enqueues the same task, known
+    address or not. The per-address limit caps the mails sent, never the answer:
+    a stranger can fill an inbox only up to the limit, and the links already
+    sent keep working, so the owner can always reset.
+    """
 
     form_class = PasswordResetForm
 
@@ -110,10 +118,15 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        if not throttle.allow("password_reset_address", form.cleaned_data["email"]):
-            return throttle.refused(self.request, "password_reset_address", "password resets")
-        return super().form_valid(form)
-
-    @property
-    def extra_email_context(self):
-        return {"site_name": settings.SITE_NAME}
+        email = form.cleaned_data["email"]
+        if throttle.allow("password_reset_address", email):
+            options = {
+                "domain": self.request.get_host(),
+                "use_https": self.request.is_secure(),
+                "subject_template": self.subject_template_name,
+                "email_template": self.email_template_name,
+            }
+            transaction.on_commit(
+                lambda: password_reset_task.enqueue(email, **options), robust=True
+            )
+        return HttpResponseRedirect(self.get_success_url())

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import SIGNUP, UserFactory
-from aiblogger.mail import wait_for_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -84,12 +83,12 @@ def test_login_and_logout(client):
 
 
 def test_password_reset_by_email_then_login_with_the_new_password(
-    client, django_capture_on_commit_callbacks
+    client, django_capture_on_commit_callbacks, deliver_mail
 ):
     UserFactory(username="forgetful", email="forgetful@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:password_reset"), {"email": "forgetful@example.com"})
-    wait_for_mail()
+    deliver_mail()
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)

@@ -332,6 +332,7 @@ NEWSWIRE_USER_AGENT = env("NEWSWIRE_USER_AGENT", default=f"{SITE_NAME}-newswire/
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # "mail": aiblogger/mail.py's messages, so a worker can be given only them.
+        "QUEUES": ["default", "mail"],
     }
 }

@@ -12,7 +12,6 @@ import reversion
 from django.core import mail
 from django.urls import reverse
 
-from aiblogger.mail import wait_for_mail
 from articles import feeds
 from articles.markdown import render_markdown
 from articles.models import Correction
@@ -353,7 +352,9 @@ def test_a_signed_up_reader_with_a_hostile_name_is_text_in_the_admin(client, adm
     assert payload in "".join(elements_text(html, "td"))
 
 
-def test_mails_to_writers_are_plain_text(client, hostile, django_capture_on_commit_callbacks):
+def test_mails_to_writers_are_plain_text(
+    client, hostile, django_capture_on_commit_callbacks, deliver_mail
+):
     author = hostile[8]["author"]
     signup = {
         "username": "hostile-reader",
@@ -367,7 +368,7 @@ def test_mails_to_writers_are_plain_text(client, hostile, django_capture_on_comm
         joined = client.post(reverse("accounts:signup"), signup)
         taken = client.post(reverse("accounts:signup"), {**signup, "username": "another"})
     assert (reset.status_code, joined.status_code, taken.status_code) == (302, 302, 302)
-    wait_for_mail()
+    deliver_mail()
     assert len(mail.outbox) == 3
     for message in mail.outbox:
         # Plain text only: a name or bio could never become markup in a mail client.
