@@ -19,9 +19,23 @@ from aiblogger.uploads import UploadAdminMixin
 
 from . import policy, publishing
 from .markdown import render_markdown
-from .models import BODY_MAX_CHARS, Article, ArticleAuthor, Correction, PreviewLink, Section, Tag
+from .models import (
+    BODY_MAX_CHARS,
+    Article,
+    ArticleAuthor,
+    Correction,
+    PreviewLink,
+    Section,
+    Tag,
+    clean_text,
+)
 from .pagecache import invalidate_public_pages
-from .publishing import article_publish, article_submit_for_review, article_unpublish
+from .publishing import (
+    article_publish,
+    article_submit_for_review,
+    article_unpublish,
+    ensure_first_version,
+)
 
 
 def _bylines(article, version):
@@ -38,6 +52,27 @@ def _bylines(article, version):
 
 def _to_the_second(value):
     return value.replace(microsecond=0) if value else value
+
+
+class StoredTextField(forms.CharField):
+    """Text as the model stores it (clean_text), so the \r\n line endings a browser
+    sends back for an untouched textarea are not a change."""
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value))
+
+    def has_changed(self, initial, data):
+        initial = clean_text(initial)
+        if self.strip and isinstance(initial, str):
+            initial = initial.strip()  # as to_python strips what is sent back
+        return super().has_changed(initial, data)
+
+
+TEXT_OVERRIDES = {
+    models.CharField: {"form_class": StoredTextField},
+    # Kept as typed: leading spaces start a Markdown code block.
+    models.TextField: {"form_class": StoredTextField, "strip": False},
+}
 
 
 class MarkdownEditor(forms.Textarea):
@@ -164,6 +199,7 @@ class ArticleAuthorInline(admin.TabularInline):
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
+    formfield_overrides = TEXT_OVERRIDES
     extra = 0
     verbose_name_plural = "Corrections (shown to readers under the story)"
 
@@ -212,7 +248,7 @@ class PreviewLinkInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}, **TEXT_OVERRIDES}
     # Five columns that fit beside the sidebar at 1280 px; static/css/admin.css
     # keeps title, status and time at phone width. "Featured" shows in the status.
     list_display = ("title", "status_badge", "section", "byline", "published")
@@ -366,6 +402,12 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
             obj = self.get_object(request, unquote(object_id))
             extra_context["prepublish_warnings"] = obj.prepublish_warnings()
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            # Outside the revision VersionAdmin.change_view opens, so it is a version of its own.
+            ensure_first_version(self.get_object(request, unquote(object_id)).pk)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # Revision views look objects up without get_queryset; check ownership first.
     def _require_reachable(self, request, object_id):

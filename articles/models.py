@@ -35,6 +35,19 @@ META_TITLE_MAX = 60
 META_DESCRIPTION_MAX = 160
 # Control characters are invisible, illegal in XML feeds and never meant.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value):
+    """Text as stored: line endings as \n (browsers send \r\n), no control characters.
+
+    Every writer goes through it (Article.save, Correction.save, the admin's text
+    fields), so a revision never records a change nobody made.
+    """
+    if not value:
+        return value
+    return CONTROL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 TEXT_FIELDS = (
     "title", "standfirst", "body", "meta_title", "meta_description",
     "featured_image_alt", "featured_image_caption", "featured_image_credit",
@@ -284,7 +297,7 @@ class Article(Versioned, models.Model):
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
         for name in TEXT_FIELDS:
-            setattr(self, name, CONTROL_CHARS.sub("", getattr(self, name)))
+            setattr(self, name, clean_text(getattr(self, name)))
         if not self.featured_image:
             self.featured_image_width = self.featured_image_height = None
         elif not self.featured_image._committed:  # a new upload, still in memory
@@ -575,6 +588,10 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Correction of {self.noted_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        self.note = clean_text(self.note)
+        super().save(*args, **kwargs)
 
 
 def default_preview_expiry():

@@ -5,6 +5,7 @@ import json
 
 import reversion
 from django.contrib.admin.models import LogEntry
+from reversion.models import Version
 
 from . import hooks
 from .models import Article, now_to_the_second
@@ -52,7 +53,26 @@ def acknowledged_message(message, reasons):
     return f"{readable} Published with “{ACKNOWLEDGE_LABEL}” ticked, over: {shown}"
 
 
+def ensure_first_version(article_id):
+    """Record an article's stored state as its first version if it has none yet.
+
+    Stories that arrived without one (seed_demo's bulk rows, imports, rows older
+    than the history) then get one the first time anyone changes them, so that
+    change can be compared and undone. Call it before the change's revision.
+    """
+    if not article_id or Version.objects.get_for_object_reference(Article, article_id).exists():
+        return
+    stored = Article.objects.filter(pk=article_id).first()
+    if stored is None:
+        return
+    with reversion.create_revision():
+        reversion.add_to_revision(stored)
+        reversion.set_comment("First version: the story as it was before any recorded change.")
+        reversion.set_date_created(stored.updated_at)
+
+
 def _save_revision(article, *, by, comment):
+    ensure_first_version(article.pk)
     with reversion.create_revision():
         article.save()
         reversion.set_user(by)
