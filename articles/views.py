@@ -247,9 +247,13 @@ def last_modified(article):
 
 
 def preview_link(request, token):
-    link = get_object_or_404(PreviewLink.objects.active().select_related("article"), token=token)
+    """The draft for a reviewer without an account; 410 once the link expired or was withdrawn."""
+    link = get_object_or_404(PreviewLink.objects.select_related("article"), token=token)
     if not secrets.compare_digest(link.token.encode(), token.encode()):
         raise Http404("No such preview link.")  # the column's collation was not exact
+    if not link.is_active:
+        response = render(request, "articles/preview_gone.html", {"link": link}, status=410)
+        return _mark_preview(response)
     story = StoryPage.of(link.article, is_preview=True, with_related=False)
     response = render(
         request, "articles/article_detail.html", {"story": story, **story.context(request)}

@@ -159,16 +159,25 @@ def test_editor_creates_a_preview_link_that_works_without_an_account(client, cli
 
 
 def test_preview_links_expire_after_seven_days_by_default_and_can_be_revoked(client):
-    link = PreviewLink.objects.create(article=ArticleFactory())
+    article = ArticleFactory(title="Embargoed harbour report")
+    link = PreviewLink.objects.create(article=article)
     assert timedelta(days=6, hours=23) < link.expires_at - timezone.now() <= timedelta(days=7)
     assert client.get(link.get_absolute_url()).status_code == 200
     link.revoked_at = timezone.now()
     link.save()
-    assert client.get(link.get_absolute_url()).status_code == 404
+    revoked = client.get(link.get_absolute_url())
     expired = PreviewLink.objects.create(
-        article=ArticleFactory(), expires_at=timezone.now() - timedelta(minutes=1)
+        article=article, expires_at=timezone.now() - timedelta(minutes=1)
     )
-    assert client.get(expired.get_absolute_url()).status_code == 404
+    gone = client.get(expired.get_absolute_url())
+    for response, reason in ((revoked, "withdrew this link"), (gone, "This link expired on")):
+        assert response.status_code == 410
+        page = response.content.decode()
+        assert "This preview link no longer works" in page and reason in page
+        assert "Embargoed harbour report" not in page, "the draft is not shown"
+        assert "site.css" in page, "in the site's design"
+        assert response["X-Robots-Tag"].startswith("noindex")
+        assert "no-store" in response["Cache-Control"]
 
 
 def test_unknown_preview_token_is_404(client):
