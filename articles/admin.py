@@ -2,15 +2,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from aiblogger.concurrency import ConcurrentAdmin, bump
@@ -79,7 +81,8 @@ class MarkdownEditor(forms.Textarea):
     """The body's textarea with a live preview rendered by the server, as readers get it.
 
     static/js/markdown-preview.js posts the text to the admin's markdown-preview
-    view and shows the sanitised HTML below. Without JavaScript the link to the
+    view and shows the sanitised HTML below, in a frame with the reader site's
+    stylesheet and the published page's classes. Without JavaScript the link to the
     staff preview at the article's real address remains.
     """
 
@@ -98,19 +101,68 @@ class MarkdownEditor(forms.Textarea):
             )
         else:
             fallback = "Save the draft to preview it at its real address too."
+        # The preview is a sandboxed frame (no scripts) wearing the reader site's
+        # stylesheet, so it looks as the published story does, not as the admin.
         return format_html(
-            '<div class="markdown-editor" data-preview-url="{}">{}'
+            '<div class="markdown-editor" data-preview-url="{}" data-stylesheet="{}">{}'
             '<section class="markdown-preview" aria-labelledby="{}-preview-title" hidden>'
             '<h3 id="{}-preview-title" class="markdown-preview__title">'
             "Preview, as readers will see it</h3>"
-            '<div class="markdown-preview__body" aria-live="polite"></div></section>'
+            '<iframe class="markdown-preview__frame" sandbox="allow-same-origin" '
+            'title="Preview of the story body, as readers will see it"></iframe></section>'
             '<p class="help markdown-preview__fallback">{}</p></div>',
             reverse("admin:articles_article_markdown_preview"),
+            static("css/site.css"),
             textarea,
             name,
             name,
             fallback,
         )
+
+
+class TagsWidget(AutocompleteSelectMultiple):
+    """The admin's tag autocomplete, accessible: its search box is named
+    (static/js/admin-labels.js) and it draws no "remove all" control inside the
+    list of chosen tags (each tag keeps its own)."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        return {**super().build_attrs(base_attrs, extra_attrs), "data-allow-clear": "false"}
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/admin-labels.js"])
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time boxes, each with a name of its own: the field's
+    label names the pair (a legend), which axe and screen readers do not apply to each."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        label = context["widget"]["attrs"].get("aria-label")
+        for subwidget, part in zip(context["widget"]["subwidgets"], ("date", "time"), strict=True):
+            subwidget["attrs"]["aria-label"] = f"{label}, {part}" if label else part.capitalize()
+        return context
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their column's name: a header cell is no label."""
+
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        row_name = self.verbose_name
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                row = f" {index + 1}" if index is not None else ""
+                for name, field in form.fields.items():
+                    label = "Delete" if name == "DELETE" else capfirst(field.label or name)
+                    field.widget.attrs.setdefault("aria-label", f"{label} ({row_name}{row})")
+
+        return LabelledFormSet
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -120,7 +172,7 @@ class ArticleAdminForm(forms.ModelForm):
         label="Tags",
         queryset=Tag.objects.all(),
         required=False,
-        widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
+        widget=TagsWidget(Article._meta.get_field("tags"), admin.site),
         help_text="Start typing to find a tag. Readers can follow every tag.",
     )
     create_preview_link = forms.BooleanField(
@@ -187,7 +239,7 @@ class ArticleAdminForm(forms.ModelForm):
         return data
 
 
-class ArticleAuthorInline(admin.TabularInline):
+class ArticleAuthorInline(LabelledTabularInline):
     model = ArticleAuthor
     fields = ("author", "position")
     autocomplete_fields = ("author",)
@@ -199,12 +251,15 @@ class ArticleAuthorInline(admin.TabularInline):
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
-    formfield_overrides = TEXT_OVERRIDES
+    formfield_overrides = {
+        models.DateTimeField: {"widget": LabelledSplitDateTime},
+        **TEXT_OVERRIDES,
+    }
     extra = 0
     verbose_name_plural = "Corrections (shown to readers under the story)"
 
 
-class PreviewLinkInline(admin.TabularInline):
+class PreviewLinkInline(LabelledTabularInline):
     model = PreviewLink
     extra = 0
     verbose_name = "preview link"
@@ -248,7 +303,11 @@ class PreviewLinkInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}, **TEXT_OVERRIDES}
+    formfield_overrides = {
+        models.ImageField: {"form_class": ImageUploadField},
+        models.DateTimeField: {"widget": LabelledSplitDateTime},
+        **TEXT_OVERRIDES,
+    }
     # Five columns that fit beside the sidebar at 1280 px; static/css/admin.css
     # keeps title, status and time at phone width. "Featured" shows in the status.
     list_display = ("title", "status_badge", "section", "byline", "published")

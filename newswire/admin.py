@@ -129,6 +129,15 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LanguageFilter(admin.AllValuesFieldListFilter):
+    """Languages as the feeds gave them; an empty one is listed as "unknown", not as
+    a link without text."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "unknown"}
+
+
 @admin.register(Item)
 class DeskAdmin(admin.ModelAdmin):
     """The newswire desk: newest items first, each with its source, time and a link out."""
@@ -138,7 +147,7 @@ class DeskAdmin(admin.ModelAdmin):
         "updated_flag", "link_out",
     )  # fmt: skip
     list_filter = ("status", "source", ("source__section", admin.RelatedOnlyFieldListFilter),
-                   "language", AgeFilter)  # fmt: skip
+                   ("language", LanguageFilter), AgeFilter)  # fmt: skip
     search_fields = ("title", "summary", "authors")
     list_select_related = ("source", "source__section")
     ordering = ("-first_seen_at", "-id")
@@ -332,7 +341,7 @@ class EventDeskAdmin(admin.ModelAdmin):
     list_display = (
         "title", "language", "size", "source_count", "sources", "first_item_at", "last_item_at",
     )  # fmt: skip
-    list_filter = (EventSizeFilter, "language")
+    list_filter = (EventSizeFilter, ("language", LanguageFilter))
     search_fields = ("title", "items__title")
     ordering = ("-last_item_at", "-id")
     actions = ("make_draft",)

@@ -9,20 +9,42 @@
 
   var DELAY_MS = 300;
 
+  function escapeAttribute(text) {
+    return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  }
+
+  // The published story's markup around the body (jinja2/articles/_story_body.html),
+  // so the reader stylesheet styles it as on the public page.
+  function frameDocument(stylesheet, html) {
+    return '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+      '<link rel="stylesheet" href="' + escapeAttribute(stylesheet) + '"></head>' +
+      '<body><main class="page"><article class="story">' +
+      '<div class="story__body prose">' + html + "</div></article></main></body></html>";
+  }
+
   function setUp(editor) {
     var textarea = editor.querySelector("textarea");
     var panel = editor.querySelector(".markdown-preview");
-    var output = editor.querySelector(".markdown-preview__body");
+    var frame = editor.querySelector(".markdown-preview__frame");
     var token = textarea && textarea.form &&
       textarea.form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (!textarea || !panel || !output || !token) {
+    if (!textarea || !panel || !frame || !token) {
       return;
     }
     var timer = null;
     var latest = 0;
 
+    function fit() {
+      var body = frame.contentDocument && frame.contentDocument.querySelector(".prose");
+      if (body) {
+        frame.style.height = Math.ceil(body.offsetTop + body.offsetHeight + 24) + "px";
+      }
+    }
+    frame.addEventListener("load", fit);
+
     function show(html, failed) {
-      output.innerHTML = html; // sanitised by the server (nh3 allowlist)
+      // Sanitised by the server (nh3 allowlist); the frame runs no script.
+      frame.srcdoc = frameDocument(editor.dataset.stylesheet, html);
       panel.classList.toggle("markdown-preview--failed", failed);
       panel.hidden = false;
     }

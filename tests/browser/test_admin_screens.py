@@ -27,7 +27,7 @@ def test_markdown_preview_shows_the_body_as_readers_will_see_it(browser, live_se
     page = context.new_page()
     problems = PageProblems(page)
     page.goto(live_server.url + "/admin/articles/article/add/")
-    preview = page.locator(".markdown-preview__body")
+    preview = page.frame_locator(".markdown-preview__frame").locator(".story__body")
     page.locator("#id_body").fill(
         "## Tide tables\n\nFerries **return** on *Monday*.\n\n<script>alert(1)</script>"
     )
@@ -35,7 +35,8 @@ def test_markdown_preview_shows_the_body_as_readers_will_see_it(browser, live_se
     assert preview.locator("strong").inner_text() == "return"
     assert preview.locator("em").inner_text() == "Monday"
     assert preview.locator("script").count() == 0
-    box, editor = preview.bounding_box(), page.locator("#id_body").bounding_box()
+    frame = page.locator(".markdown-preview__frame")
+    box, editor = frame.bounding_box(), page.locator("#id_body").bounding_box()
     assert box["y"] >= editor["y"] + editor["height"] - 1, "the preview sits under the editor"
     page.locator("#id_body").fill("Now a *second* draft.")
     preview.locator("em", has_text="second").wait_for(timeout=5000)
@@ -43,6 +44,48 @@ def test_markdown_preview_shows_the_body_as_readers_will_see_it(browser, live_se
     screenshot(page, "admin-markdown-preview")
     context.close()
     assert problems.items == []  # a CSP refusal would show here as a console error
+
+
+# What makes a heading and a list look as they do.
+STYLE_PROPERTIES = (
+    "font-family", "font-size", "font-weight", "font-style", "line-height", "color",
+    "margin-top", "margin-bottom", "padding-left", "list-style-type", "display",
+    "background-color", "border-left-width",
+)  # fmt: skip
+COMPUTED = """(elements) => elements.map((element) => {
+    const style = getComputedStyle(element);
+    return Object.fromEntries(PROPS.map((name) => [name, style.getPropertyValue(name)]));
+})""".replace("PROPS", repr(list(STYLE_PROPERTIES)))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_preview_looks_as_the_published_story_does(browser, live_server, editor, scheme):
+    """A ## heading, a quote and a bullet list: the same computed styles in the admin's
+    preview as on the public page (not the admin's blue module bar, no lost bullets)."""
+    from articles.tests.factories import ArticleFactory
+
+    body = "Intro.\n\n## Tide tables\n\n> Said the harbour master.\n\n- Ferries\n- Buses\n"
+    article = ArticleFactory(published=True, body=body)
+    context = staff_context(browser, live_server, editor, 1280, color_scheme=scheme)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto(live_server.url + article.get_absolute_url())
+    selectors = (
+        ".story__body h2",
+        ".story__body blockquote",
+        ".story__body ul",
+        ".story__body li",
+    )
+    published = {s: page.locator(s).evaluate_all(COMPUTED) for s in selectors}
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    preview = page.frame_locator(".markdown-preview__frame")
+    preview.locator(".story__body li", has_text="Buses").wait_for(timeout=5000)
+    previewed = {s: preview.locator(s).evaluate_all(COMPUTED) for s in selectors}
+    context.close()
+    assert published[".story__body li"][0]["display"] == "list-item"
+    assert published[".story__body ul"][0]["list-style-type"] == "disc"
+    assert previewed == published
+    assert problems.items == []
 
 
 def test_without_javascript_the_form_links_the_staff_preview(browser, live_server, author):
