@@ -570,7 +570,7 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     def status_badge(self, obj):
         if obj.is_scheduled:
             status = format_html(
-                "Scheduled for {}", timezone.localtime(obj.published_at).strftime("%d %b %H:%M")
+                "Scheduled for {}", timezone.localtime(obj.published_at).strftime("%d %b %Y %H:%M")
             )
         else:
             status = obj.get_status_display()
@@ -583,12 +583,9 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
         if obj.published_at is None:
             return "-"
         when = timezone.localtime(obj.published_at)
-        day = "%d %b" if when.year == timezone.localtime().year else "%d %b %Y"
+        # Always with the year: the archive spans years, and "30 Oct" could be any of them.
         return format_html(
-            '<time datetime="{}">{} {}</time>',
-            when.isoformat(),
-            when.strftime(day),
-            when.strftime("%H:%M"),
+            '<time datetime="{}">{}</time>', when.isoformat(), when.strftime("%d %b %Y %H:%M")
         )
 
     @admin.display(description="byline")

@@ -162,3 +162,46 @@ def test_article_list_columns_are_visible_and_not_clipped(
     screenshot(page, "admin-article-list")
     context.close()
     assert problems.items == []
+
+
+def test_on_a_phone_the_article_list_has_its_filters_near_the_top_and_dates_with_years(
+    browser, live_server, editor
+):
+    """Forty stories from three years: the filters come before the rows, folded to
+    their headings, and every date says its year."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.tests.factories import ArticleFactory, SectionFactory
+
+    sections = [SectionFactory(name=f"Section {n}") for n in range(6)]
+    for n in range(40):
+        ArticleFactory(
+            published_ago=timedelta(days=27 * n), section=sections[n % 6], title=f"Story {n}"
+        )
+    context = staff_context(browser, live_server, editor, 390)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto(live_server.url + "/admin/articles/article/")
+    filters = page.locator("#changelist-filter")
+    first_row = page.locator("#result_list tbody tr").first
+    assert filters.bounding_box()["y"] < 400, "the filters are within the first screen"
+    assert first_row.bounding_box()["y"] < 900, "and so are the first rows"
+    status = page.locator("#changelist-filter details", has_text="By status")
+    assert status.get_attribute("open") is None, "folded on a phone"
+    status.locator("summary").click()
+    status.get_by_role("link", name="Published").click()
+    page.wait_for_url("**status__exact=published**")
+    assert (
+        page.locator("#changelist-filter details", has_text="By status").get_attribute("open")
+        is not None
+    ), "a filter in use stays open"
+    dates = page.locator("#result_list tbody .field-published time").all_inner_texts()
+    assert len(dates) == 40
+    years = {int(text.split()[2]) for text in dates}
+    this_year = timezone.localtime().year
+    assert this_year in years and this_year - 2 in years
+    screenshot(page, "admin-article-list-phone")
+    context.close()
+    assert problems.items == []
