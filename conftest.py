@@ -26,12 +26,17 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def deliver_mail(db, django_capture_on_commit_callbacks):
+def deliver_mail(db, django_capture_on_commit_callbacks, monkeypatch):
     """Run the mail queue as the task worker does (aiblogger/mail.py); returns a callable.
 
     Tasks may queue mail in turn (a reset prepares its message): run until none do.
+    The worker runs inside the test's transaction, so it must not close the
+    connection between tasks as it does in service (MariaDB would lose the test's rows).
     """
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
         for _ in range(5):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # The placeholder of earlier releases, today's markers and the attribute as a page
 # writes it: a person may type any of them.
-MARKERS = ("__aiblogger_csp_nonce__", NONCE_ATTRIBUTE.strip(), NONCE_SOURCE, "<csp-nonce>")
+MARKERS = ("__aiblogger_csp_nonce__", NONCE_ATTRIBUTE.strip(), NONCE_SOURCE)
 TYPED = "Quokka " + " ".join(MARKERS)
 
 
