@@ -123,7 +123,7 @@ def test_preview_links_are_never_cached(client):
     assert first["Cache-Control"] == "no-store"
     link.revoked_at = timezone.now()
     link.save()
-    assert client.get(link.get_absolute_url()).status_code == 404
+    assert client.get(link.get_absolute_url()).status_code == 410  # withdrawn, not served stale
 
 
 def test_pages_for_readers_with_a_session_are_not_cached(client):
