@@ -468,5 +468,5 @@ def test_an_address_with_no_article_keeps_nothing_in_the_cache(client, monkeypat
         cache, "set_many", lambda data, *a, **kw: stored.extend(data) or original(data, *a, **kw)
     )
     assert client.get("/articles/no-such-story/").status_code == 404
-    assert not [key for key in stored if key.startswith("story-page:")], stored
+    assert not [key for key in stored if key.startswith("story-page")], stored
     assert any(key.startswith("sections:") for key in stored), "the menu is still kept"
