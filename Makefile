@@ -28,7 +28,10 @@ run: install ## Serve the site on SQLite with demo content at http://127.0.0.1:8
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py seed_demo
-	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "make run: the task worker (newswire polls and assistance, mail to this console) runs beside the server"
+	$(PY) manage.py db_worker --queue-name default,mail & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install ## Run the whole test suite (MariaDB when DATABASE_URL says so, else SQLite)
 	$(VENV)/bin/pytest
