@@ -115,3 +115,41 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _search_engine(tmp_path_factory):
+    """The real search engine: on MariaDB a searchd of the session's own (articles.search),
+    on SQLite the FTS5 table in the test database. SEARCH_URL, when set, names one."""
+    import os
+    import socket
+
+    from django.db import connection
+
+    from articles.search import sphinx
+
+    if connection.vendor != "mysql" or settings.SEARCH_URL:
+        yield settings.SEARCH_URL
+        return
+    with socket.socket() as probe:  # TEST_SEARCHD_PORT, else a free port on loopback
+        probe.bind(("127.0.0.1", int(os.environ.get("TEST_SEARCHD_PORT", "0"))))
+        port = probe.getsockname()[1]
+    searchd = sphinx.LocalSearchd(tmp_path_factory.mktemp("searchd"), port).start()
+    settings.SEARCH_URL = searchd.url
+    yield searchd
+    searchd.stop()
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index(request, _search_engine):
+    """Each test starts with an empty search index. The engine's is emptied; the FTS5
+    table too where a test commits (a flush empties only the models' tables)."""
+    from articles import search
+
+    backend = search.backend()
+    marker = request.node.get_closest_marker("django_db")
+    if not backend.transactional:
+        backend.clear()
+    elif marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        request.getfixturevalue("transactional_db")
+        backend.clear()

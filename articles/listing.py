@@ -11,34 +11,20 @@ import re
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
-from django.db import connection
 from django.db.models import (
-    FloatField,
     Q,
-    Value,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
-from django.utils.functional import cached_property
 
 from . import hooks
-from .models import Article, ArticleAuthor, ArticleQuerySet, ArticleTag, SearchWindow
+from . import search as search_api
+from .models import Article, ArticleAuthor, ArticleQuerySet, ArticleTag
 
 PAGE_SIZE = 20
 # Home page section blocks are drawn from this many of the newest stories,
 # so building them costs the same however large the archive grows.
 SECTION_BLOCK_WINDOW = 300
-SEARCH_MAX_TERMS = 12
-# Search ranks at most this many matches by relevance (the search view shows ten pages).
-SEARCH_CANDIDATES = 200
-# When the newest stories hold too few matches, the whole archive is searched if its
-# index would read at most this many entries (about 30 ms); past it the reader gets
-# the newest stories' results and a note. MariaDB cannot stop a FULLTEXT search
-# midway: max_statement_time took over a second to end one at a million articles.
-SEARCH_ARCHIVE_POSTINGS = 20_000
-# A story this many days old gets half of a brand-new story's freshness bonus.
-SEARCH_FRESH_DAYS = 7
 
 _CURSOR_RE = re.compile(r"(\d{1,16})-(\d{1,18})")
 
@@ -262,179 +248,29 @@ def related(article, limit=4):
     return list(public.filter(pk__in=chosen).newest_first()[:limit])
 
 
-def search_terms(query):
-    """The words of a query, at most SEARCH_MAX_TERMS of them."""
-    return re.findall(r"\w+", query)[:SEARCH_MAX_TERMS]
-
-
-def _match_sql(table, terms, mode):
-    """MATCH over a table's title, standfirst and body: (sql, its one parameter)."""
-    columns = f"{table}.title, {table}.standfirst, {table}.body"
-    if mode == "boolean":
-        # Terms are \w+ runs, so no operator but our own "+" (word required) reaches the parser.
-        against, mode = " ".join(f"+{term}" for term in terms), "BOOLEAN MODE"
-    else:
-        # Natural language mode has no operators, so no user input can be a syntax error.
-        against, mode = " ".join(terms), "NATURAL LANGUAGE MODE"
-    return f"MATCH ({columns}) AGAINST (%s IN {mode})", against
-
-
-def _match(table, terms, mode):
-    sql, against = _match_sql(table, terms, mode)
-    return RawSQL(sql, [against])  # noqa: S611 - our table names; the words are a parameter
-
-
-def window_matches(terms, now):
-    """(id, public_since, relevance, > 0 if it has every word) of the best matches
-    among the newest stories (SearchWindow), at most SEARCH_CANDIDATES, best first
-    by relevance blended with freshness() (the same sum, in SQL).
-
-    The window's FULLTEXT index holds SearchWindow.SIZE stories, so this costs
-    the same at a thousand articles as at a million, however many match.
-    """
-    table = SearchWindow._meta.db_table
-    relevance, against = _match_sql(table, terms, "natural")
-    age = f"GREATEST(0, TIMESTAMPDIFF(SECOND, {table}.public_since, %s))"
-    blended = RawSQL(  # noqa: S611 - our table name; every value is a parameter
-        f"{relevance} * (1 + 1 / (1 + {age} / %s))", [against, now, SEARCH_FRESH_DAYS * 86400]
-    )
-    # One word: every story that matches holds every word, without a second MATCH.
-    every = _match(table, terms, "boolean") if len(terms) > 1 else Value(1.0)
-    return (
-        SearchWindow.objects.filter(public_since__lte=now)
-        .annotate(score=_match(table, terms, "natural"), every=every)
-        .filter(score__gt=0)
-        .order_by(blended.desc(), "-article_id")
-        .values_list("article_id", "public_since", "score", "every")[:SEARCH_CANDIDATES]
-    )
-
-
-def archive_matches(terms):
-    """(id, published_at, relevance) of up to SEARCH_CANDIDATES public articles
-    containing every word, from the whole archive's FULLTEXT index (migration
-    0003) on MySQL and MariaDB; on SQLite (development), the newest articles
-    holding any of the words.
-
-    On MySQL no ORDER BY: MariaDB cannot rank inside the FULLTEXT index, so
-    ordering would read every matching row (160,000 for "harbour" at a million
-    articles); unordered, it stops after SEARCH_CANDIDATES rows. The index still
-    lists every match first, so search() asks this only when the window falls
-    short and archive_postings() says the words are rare enough.
-    """
-    queryset = Article.objects.published()
-    if connection.vendor == "mysql":
-        return (
-            queryset.annotate(score=_match(Article._meta.db_table, terms, "boolean"))
-            .filter(score__gt=0)
-            .order_by()
-            .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
-        )
-    # Any word, as the window's natural-language mode finds them; like InnoDB's
-    # FULLTEXT index (innodb_ft_min_token_size), words under three letters are skipped.
-    any_word = Q(pk__in=[])
-    for term in (term for term in terms if len(term) >= 3):
-        any_word |= Q(title__icontains=term) | Q(standfirst__icontains=term)
-        any_word |= Q(body__icontains=term)
-    return (
-        queryset.filter(any_word)
-        .annotate(score=Value(1.0, output_field=FloatField()))
-        .newest_first()
-        .values_list("pk", "published_at", "score")[:SEARCH_CANDIDATES]
-    )
-
-
-def archive_postings(terms):
-    """About how many index entries the whole archive's FULLTEXT index would read
-    for these words: each word's share of the window's stories, times the archive.
-
-    The index reads every entry of every word before it returns a row (about
-    1.5 microseconds each on the test machine), so this is what archive_matches()
-    would cost. A word the window lacks counts as rare.
-    """
-    table = SearchWindow._meta.db_table
-    matches = [_match_sql(table, [term], "boolean") for term in terms]
-    shares = ", ".join(f"SUM({match} > 0)" for match, _ in matches)
-    sql = (
-        f"SELECT COUNT(*), (SELECT MAX(id) FROM {Article._meta.db_table}), {shares} "  # noqa: S608
-        f"FROM {table}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [against for _, against in matches])
-        window, archive, *holding = cursor.fetchone()
-    if not window:
-        return 0
-    return sum(int(count or 0) for count in holding) * (archive or 0) // window
-
-
-def freshness(published_at, now):
-    """How much a story's age multiplies its relevance: 2 when new, towards 1 when old."""
-    age_days = max(0.0, (now - published_at).total_seconds() / 86400)
-    return 1 + 1 / (1 + age_days / SEARCH_FRESH_DAYS)
-
-
-class Ranking(list):
-    """Ids of matching public articles, best first; .partial when older stories went unsearched."""
-
-    partial = False
-
-
-def search_ranking(terms):
-    """Ids of the matching public articles, best first, at most SEARCH_CANDIDATES.
-
-    On MySQL and MariaDB the newest stories come first: the SearchWindow
-    stories that match any word, ranked by relevance. Only when fewer than a
-    page of them hold every word does search turn to the whole archive, for up
-    to SEARCH_CANDIDATES stories holding every word (an old story under the
-    exact headline searched for), and only when its index would read at most
-    SEARCH_ARCHIVE_POSTINGS entries, estimated from the window: otherwise the
-    reader gets the window's results and a note (Ranking.partial). Relevance
-    is blended with freshness, as news readers expect: a new story beats an
-    old one of similar relevance.
-    """
-    now = timezone.now()
-    ranking = Ranking()
-    if connection.vendor == "mysql":
-        window = list(window_matches(terms, now))
-        rows = [(pk, when, score) for pk, when, score, _ in window]
-        if sum(1 for *_, every in window if every > 0) < PAGE_SIZE:
-            if archive_postings(terms) <= SEARCH_ARCHIVE_POSTINGS:
-                # The window's natural-language relevance wins for a story in both.
-                rows = list(archive_matches(terms)) + rows
-            else:
-                ranking.partial = True
-    else:
-        rows = archive_matches(terms)
-    relevance = {pk: (score, published_at) for pk, published_at, score in rows if score > 0}
-    scores = {pk: score * freshness(when, now) for pk, (score, when) in relevance.items()}
-    ranking.extend(sorted(scores, key=lambda pk: (-scores[pk], -pk))[:SEARCH_CANDIDATES])
-    return ranking
-
-
 class _SearchHits:
-    """Ranked article ids, computed once when the first page is sliced out."""
+    """One search, asked of the engine a page at a time (articles.search)."""
 
-    def __init__(self, terms):
-        self.terms = terms
-
-    @cached_property
-    def ids(self):
-        return search_ranking(self.terms) if self.terms else Ranking()
-
-    @property
-    def partial(self):
-        """True when the archive's older stories could not all be searched."""
-        return self.ids.partial
+    def __init__(self, query, filters, order):
+        self.query, self.filters, self.order = query, filters, order
+        self.result = None
 
     def __getitem__(self, window):
-        return self.ids[window]
+        start, stop = window.start or 0, window.stop
+        self.result = search_api.search(
+            self.query, filters=self.filters, order=self.order, offset=start, limit=stop - start
+        )
+        return self.result.ids
 
 
-def search(query):
-    """Search results for a reader's query, best first: numbered pages, no positions.
+def search(query, *, filters=None, order="relevance"):
+    """Search results for a reader's query: numbered pages, no positions.
 
-    Only pages show search results (no feed), so the stream is its own card stream.
+    Only pages show search results (no feed), so the stream is its own card
+    stream; after a page is read, stream.rows.result holds the engine's answer
+    (the number found, the snippets).
     """
-    hits = _SearchHits(search_terms(query))
+    hits = _SearchHits(query, filters or search_api.Filters(), order)
     stream = Stream(hits, load=lambda ids: [Card(pk) for pk in ids], keyset=None)
     stream.cards = stream
     return stream

@@ -9,7 +9,7 @@ from django.core.files.images import get_image_dimensions
 from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,7 +20,7 @@ from aiblogger.concurrency import Versioned
 from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
 
-from . import hooks
+from . import hooks, search
 from .markdown import render_markdown
 
 BODY_MAX_CHARS = 200_000
@@ -311,7 +311,7 @@ class Article(Versioned, models.Model):
             since = self.public_since
             self.tag_links.exclude(public_since=since).update(public_since=since)
             self.author_links.exclude(public_since=since).update(public_since=since)
-            SearchWindow.keep(self)
+            search.index_after_commit(self.pk)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -565,6 +565,17 @@ for _through in (ArticleTag, ArticleAuthor):
     )
 
 
+def _reindex(sender, instance, **kwargs):
+    """A deleted article leaves the search index, a changed byline changes it."""
+    search.index_after_commit(instance.pk if sender is Article else instance.article_id)
+
+
+for _sender in (Article, ArticleAuthor):
+    for _signal in (post_save, post_delete):
+        _signal.connect(_reindex, sender=_sender, dispatch_uid=f"search-{_sender.__name__}")
+post_save.disconnect(sender=Article, dispatch_uid="search-Article")  # save() does it
+
+
 class ArticleSlug(models.Model):
     """A slug an article had before; its URL redirects to the current one."""
 
@@ -650,82 +661,6 @@ class PreviewLink(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
-
-
-class SearchWindow(models.Model):
-    """The words of the newest published stories, which reader search reads first.
-
-    InnoDB's FULLTEXT index lists every match before it returns a row, so a
-    search of the whole archive costs more the more stories hold the word:
-    about a second at a million articles for a word in every story. This copy
-    holds only the SIZE newest published stories (a scheduled one included;
-    search skips it until it is due), under a FULLTEXT index of its own
-    (migration 0006), so the usual search costs the same however large the
-    archive grows; listing.search() turns to the whole archive only when the
-    window cannot fill a page and the words are rare enough there.
-
-    Article.save() keeps it in the save's own transaction and trims it after
-    the commit; rebuild() refills it after a bulk load (seed_demo); `manage.py
-    search_window`, run nightly, refills it and rebuilds its FULLTEXT index.
-    """
-
-    SIZE = 2000
-
-    article = models.OneToOneField(
-        Article, primary_key=True, on_delete=models.CASCADE, related_name="+"
-    )
-    public_since = models.DateTimeField(db_index=True)
-    title = models.CharField(max_length=255)
-    standfirst = models.CharField(max_length=300, blank=True)
-    body = models.TextField()
-
-    def __str__(self):
-        return self.title
-
-    @classmethod
-    def keep(cls, article):
-        """Hold the article's words while it is published and among the newest; else drop them."""
-        if article.public_since is None:
-            cls.objects.filter(article_id=article.pk).delete()
-            return
-        cls.objects.update_or_create(
-            article_id=article.pk,
-            defaults={
-                "public_since": article.public_since,
-                "title": article.title,
-                "standfirst": article.standfirst,
-                "body": article.body,
-            },
-        )
-        # After the commit, in a statement of its own: a trim that fails (a deadlock
-        # with another save's trim) must not undo the save; the next one trims.
-        transaction.on_commit(cls.trim, robust=True)
-
-    @classmethod
-    def trim(cls):
-        """Drop rows older than the SIZE-th newest (a tie with it stays, so a few more may)."""
-        edge = cls.objects.order_by("-public_since").values_list("public_since", flat=True)
-        edge = list(edge[cls.SIZE - 1 : cls.SIZE])
-        if edge:
-            cls.objects.filter(public_since__lt=edge[0]).delete()
-
-    @classmethod
-    def rebuild(cls, *, batch=500):
-        """Refill the window from the articles, in one transaction."""
-        newest = (
-            Article.objects.filter(status=Article.Status.PUBLISHED)
-            .order_by("-published_at", "-id")
-            .values_list("pk", "published_at", "title", "standfirst", "body")[: cls.SIZE]
-        )
-        with transaction.atomic():
-            cls.objects.all().delete()
-            cls.objects.bulk_create(
-                (
-                    cls(article_id=pk, public_since=since, title=title, standfirst=lead, body=body)
-                    for pk, since, title, lead, body in newest.iterator(chunk_size=batch)
-                ),
-                batch_size=batch,
-            )
 
 
 class Checkpoint(models.Model):

@@ -1,14 +1,18 @@
 import hashlib
+import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.core.exceptions import BadRequest
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
@@ -18,7 +22,8 @@ from aiblogger import site
 from aiblogger.site import absolute_url
 
 from . import hooks, listing, policy
-from .models import Article, ArticleSlug, PreviewLink, Section, Tag
+from . import search as search_api
+from .models import Article, ArticleAuthor, ArticleSlug, PreviewLink, Section, Tag
 from .pagecache import (
     NONCE_ATTRIBUTE,
     card_fragments,
@@ -33,6 +38,8 @@ from .pagination import Paginator
 MAX_NUMBERED_PAGES = 5
 SEARCH_MAX_PAGES = 10
 SEARCH_MAX_CHARS = 200
+
+log = logging.getLogger(__name__)
 
 
 def _mark_preview(response):
@@ -316,25 +323,135 @@ def clean_query(raw):
     return text
 
 
+# Date ranges a reader can pick with one link: (parameter value, label, days back).
+SEARCH_PERIODS = [
+    ("week", "Past week", 7),
+    ("month", "Past month", 31),
+    ("year", "Past year", 366),
+]
+SEARCH_ORDERS = [("relevance", "Best match"), ("newest", "Newest first")]
+
+
+def _search_date(raw, name):
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError:
+        raise BadRequest(f"The {name} date must look like 2024-05-31.") from None
+    return timezone.make_aware(day, timezone.get_default_timezone())
+
+
+def _bylined_staff(limit=60):
+    """The people with a byline, for search's author links (a newsroom has dozens)."""
+    bylines = ArticleAuthor.objects.filter(author=OuterRef("pk"))
+    staff = User.objects.filter(is_staff=True).filter(Exists(bylines))
+    return list(staff.order_by("display_name", "username")[:limit])
+
+
 class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
+    """Reader search over the whole archive (articles.search): relevance blended with
+    recency or newest first, filtered by section, author and dates with plain links."""
+
     template_name = "articles/search.html"
     max_pages = SEARCH_MAX_PAGES
 
     def stream(self):
-        self.results = listing.search(self.query)
+        self.results = listing.search(self.query, filters=self.filters, order=self.order)
         return self.results
 
     def get(self, request, *args, **kwargs):
         self.query = clean_query(request.GET.get("q", ""))
-        response = super().get(request, *args, **kwargs)
+        self.params = self._filter_params(request.GET)
+        try:
+            response = super().get(request, *args, **kwargs)
+            response.render()
+        except search_api.SearchUnavailable:
+            log.warning("Search unavailable", exc_info=True)
+            response = TemplateResponse(
+                request, "articles/search_unavailable.html", {"query": self.query}, status=503
+            )
+            response["Retry-After"] = "60"
+            response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
 
+    def _filter_params(self, get):
+        """The filters asked for, checked: the params to keep in links; sets self.filters."""
+        params = {}
+        section = author = None
+        if get.get("section"):
+            section = Section.objects.filter(slug=get["section"]).first()
+            if section is None:
+                raise BadRequest("There is no such section.")
+            params["section"] = section.slug
+        if get.get("author"):
+            author = User.objects.filter(username=get["author"], is_staff=True).first()
+            if author is None:
+                raise BadRequest("There is no such author.")
+            params["author"] = author.username
+        since = _search_date(get.get("from", ""), "from")
+        until = _search_date(get.get("to", ""), "to")
+        period = get.get("period", "")
+        days = {value: days for value, _, days in SEARCH_PERIODS}
+        if period:
+            if period not in days:
+                raise BadRequest("Pick a period from the list.")
+            since, until, params["period"] = (
+                timezone.now() - timedelta(days=days[period]),
+                None,
+                period,
+            )
+        else:
+            params.update({k: get[k] for k in ("from", "to") if get.get(k)})
+        if until:
+            until += timedelta(days=1)  # "to" names the last day shown
+        self.order = get.get("order", "relevance")
+        if self.order not in dict(SEARCH_ORDERS):
+            raise BadRequest("Pick an order from the list.")
+        if self.order != "relevance":
+            params["order"] = self.order
+        self.section, self.author = section, author
+        self.filters = search_api.Filters(
+            section=section.pk if section else None,
+            author=author.pk if author else None,
+            since=since,
+            until=until,
+        )
+        return params
+
+    def _link(self, **changes):
+        """This search's address with some filters changed (None drops one), page one."""
+        params = {"q": self.query, **self.params, **changes}
+        if "period" in changes:
+            params.pop("from", None), params.pop("to", None)
+        return "?" + urlencode({k: v for k, v in params.items() if v})
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
-        if self.query:
-            page = context["page"] = self.paginate(q=self.query)
-            context["canonical_url"] = page.canonical_url
-            context["has_terms"] = bool(listing.search_terms(self.query))
-            context["older_unsearched"] = self.results.rows.partial
+        if not self.query:
+            return context
+        page = context["page"] = self.paginate(q=self.query, **self.params)
+        result = self.results.rows.result
+        context.update(
+            canonical_url=page.canonical_url,
+            has_terms=bool(search_api.parse(self.query)),
+            total=result.total if result else 0,
+            more_than_total=result.more_than_bound if result else False,
+            snippets=result.snippets if result else {},
+            orders=[(label, self._link(order=value), value == self.order)
+                    for value, label in SEARCH_ORDERS],
+            sections=[(s.name, self._link(section=s.slug), s == self.section)
+                      for s in public_sections(self.request)],
+            any_section=self._link(section=None),
+            periods=[(label, self._link(period=value), self.params.get("period") == value)
+                     for value, label, _ in SEARCH_PERIODS],
+            any_period=self._link(period=None),
+            authors=[(str(a), self._link(author=a.username),
+                      a == self.author) for a in _bylined_staff()],
+            any_author=self._link(author=None),
+            date_from=self.params.get("from", ""),
+            date_to=self.params.get("to", ""),
+            params=self.params,
+        )  # fmt: skip
         return context

@@ -395,12 +395,13 @@ for _ in $(seq 30); do firing TargetDown aiblogger || break; sleep 2; done
 check "starting it again resolves TargetDown (after $(($(date +%s) - up_at)) s)" bash -c "! firing TargetDown aiblogger"
 check "the site answers 200 again" expect_status / 200
 
-phase "search window"
-check "the search window timer is active" in_guest systemctl is-active --quiet aiblogger-search-window.timer
-check "its service refills the window and rebuilds its index" \
-    in_guest systemctl start aiblogger-search-window.service
-check "search_window left its last run for node_exporter (aiblogger_job_success 1)" \
-    bash -c "in_guest curl -sf http://127.0.0.1:9100/metrics | grep -qx 'aiblogger_job_success{task=\"search_window\"} 1'"
+phase "search"
+check "searchd answers SphinxQL" in_guest mysql -h127.0.0.1 -P9306 -e "SHOW TABLES"
+check "the search reconcile timer is active" in_guest systemctl is-active --quiet aiblogger-search-reconcile.timer
+check "its service reconciles the index with the articles" \
+    in_guest systemctl start aiblogger-search-reconcile.service
+check "search_reconcile left its last run for node_exporter (aiblogger_job_success 1)" \
+    bash -c "in_guest curl -sf http://127.0.0.1:9100/metrics | grep -qx 'aiblogger_job_success{task=\"search_reconcile\"} 1'"
 
 phase "backup and restore"
 row_counts >"$WORK/rows-before" || fail "count rows before the backup"

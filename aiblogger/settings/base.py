@@ -336,3 +336,7 @@ TASKS = {
         "QUEUES": ["default", "mail"],
     }
 }
+
+# The search engine (articles/search/): "" for SQLite's FTS5 in the site's own
+# database (development), or "sphinx://host:port/index" for the shared searchd.
+SEARCH_URL = env("SEARCH_URL", default="")

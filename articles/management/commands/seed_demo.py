@@ -4,6 +4,7 @@ import functools
 import io
 import os
 import random
+import re
 import secrets
 from datetime import datetime, timedelta
 from html import escape
@@ -21,8 +22,10 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from accounts.models import User
+from articles import search
+from articles.demotext import NewsText
 from articles.markdown import render_markdown
-from articles.models import Article, ArticleAuthor, ArticleTag, SearchWindow, Section, Tag
+from articles.models import Article, ArticleAuthor, ArticleTag, Section, Tag
 from articles.pagecache import invalidate_public_pages
 from newswire.demo import seed_newswire
 
@@ -64,7 +67,11 @@ OBJECTS = [
     "clean-air zone", "research centre", "harbour expansion", "library opening hours",
 ]  # fmt: skip
 DAYS = ["Monday", "Tuesday", "Thursday"]
-LEAD = "{title}, officials confirmed on {day}. The decision affects about {count} people."
+LEAD = (
+    "{title}, officials confirmed on {day}. The decision affects about {count} people.\n\n{story}"
+)
+# The lead's first paragraph: the standfirst.
+STANDFIRST = LEAD.split("\n\n", 1)[0]
 BODIES = [
     """{lead}
 
@@ -162,8 +169,6 @@ class Command(BaseCommand):
         people = self._people(password)
         writers = [u for u, role in people if role in ("Author", "Editor", "Contributor")]
         created = self._articles(articles, sections, tags, writers)
-        if created:
-            SearchWindow.rebuild()  # the bulk rows went in behind Article.save()'s back
         self._images(max(0, min(articles, images)))
         self.stdout.write(seed_newswire())  # newswire/demo.py: sample feeds, events, a draft
         invalidate_public_pages()
@@ -248,7 +253,7 @@ class Command(BaseCommand):
         tag_links = BulkRows(ArticleTag, ["article", "tag", "public_since"])
         author_links = BulkRows(ArticleAuthor, ["article", "author", "position", "public_since"])
         present = Article.objects.count()
-        created = 0
+        created, indexed = 0, True
         progress = tqdm(
             total=total,
             desc="articles",
@@ -270,14 +275,32 @@ class Command(BaseCommand):
                 tag_rows, author_rows = self._links(specs, ids, tags, writers)
                 tag_links.insert([tag_links.row(row) for row in tag_rows])
                 author_links.insert([author_links.row(row) for row in author_rows])
+            # The bulk rows went in behind Article.save()'s back: index them here.
+            indexed = indexed and self._index(list(ids.values()))
             created += len(specs)
             progress.update(min(BATCH, total - start))
         progress.close()
         return created
 
+    def _index(self, ids):
+        """Put these new articles into the search index; False (and a warning) if it is down."""
+        try:
+            search.update(ids)
+        except search.SearchUnavailable as exc:
+            self.stderr.write(
+                f"Search index not updated ({exc}); run `manage.py search_index --rebuild`."
+            )
+            return False
+        return True
+
     def _spec(self, i, now, spacing, sections, bodies):
         rng = random.Random(i)  # noqa: S311 - deterministic demo text, not security
-        title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+        text = bodies.text
+        # A word from the long tail and a place make each headline (nearly) its own.
+        title = (
+            f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {text.rare_word(rng)} "
+            f"{rng.choice(OBJECTS)} in {text.place(rng)}"
+        )
         # Every twenty stories: one in review, one draft and, among the newest
         # SCHEDULED_SPAN, one scheduled (a newsroom schedules a few, not one in twenty
         # of its archive); the newest ten all live.
@@ -290,12 +313,17 @@ class Command(BaseCommand):
             status, published_at = Article.Status.DRAFT, None
         else:
             status, published_at = Article.Status.PUBLISHED, now - spacing * (i + 1)
-        lead = {"title": title, "day": rng.choice(DAYS), "count": f"{rng.randint(2, 90) * 1000:,}"}
+        lead = {
+            "title": title,
+            "day": rng.choice(DAYS),
+            "count": f"{rng.randint(2, 90) * 1000:,}",
+            "story": text.paragraphs(rng),
+        }
         body, body_html = bodies.render(i % len(BODIES), lead)
         return Spec(
             title=title,
             slug=f"{_slug(title)}-{i + 1}",
-            standfirst=LEAD.format(**lead)[:300],
+            standfirst=STANDFIRST.format(**lead)[:300],
             body=body,
             body_html=body_html,
             section=sections[i % len(sections)].pk,
@@ -337,30 +365,43 @@ class Command(BaseCommand):
 class DemoBodies:
     """Demo bodies and their HTML exactly as render_markdown() gives it, from few renders.
 
-    A body is a template (BODIES) around a lead (LEAD) in which only the title, the
-    day and the number change. Markdown renders each block on its own, so each
-    template is rendered once with a mark where the lead goes, and each title's
-    lead once with marks for the day and the number; a body's HTML is then those
-    pieces with its own words put in, escaped. Every CHECK_EVERY-th body is also
-    rendered in full and compared, so a template that breaks the rule stops the seed.
+    A body is a template (BODIES) around a lead (LEAD) in which the title, the day,
+    the number and the story's plain paragraphs change. Markdown renders each block
+    on its own, so each template is rendered once with a mark where the lead goes,
+    and the lead once with marks; a body's HTML is then those pieces with its own
+    words put in, escaped (a text with characters Markdown may change is rendered
+    on its own). Every
+    CHECK_EVERY-th body is also rendered in full and compared, so a template or a
+    text that breaks the rule stops the seed.
     """
 
-    LEAD_MARK, DAY_MARK, COUNT_MARK = "SeedLeadMark", "SeedDayMark", "SeedCountMark"
+    LEAD_MARK, TITLE_MARK, DAY_MARK, COUNT_MARK, STORY_MARK = (
+        "SeedLeadMark", "SeedTitleMark", "SeedDayMark", "SeedCountMark", "SeedStoryMark",
+    )  # fmt: skip
+    # Text Markdown leaves as it is, but for the apostrophe smart quotes turn into ’.
+    PLAIN = re.compile(r"(?:[A-Za-z0-9 ,.]|(?<=[a-z])-(?=[a-z])|(?<=[a-z])'(?= ))*")
 
     def __init__(self):
+        self.text = NewsText()
         self.templates = {}
-        self.leads = {}
+        self.lead_html = None
         self.count = 0
 
     def render(self, index, lead):
         """(body, body_html) of template index around lead (LEAD's fields)."""
         self.count += 1
-        body = BODIES[index].format(lead=LEAD.format(**lead))
+        lead = {"story": "", **lead}
+        body = BODIES[index].format(lead=LEAD.format(**lead).rstrip())
+        story = "\n".join(
+            f"<p>{self._inline(paragraph)}</p>" for paragraph in lead["story"].split("\n\n")
+        )
         html = (
             self._template(index)
-            .replace(self.LEAD_MARK, self._lead(lead["title"]))
+            .replace(self.LEAD_MARK, self._lead())
+            .replace(self.TITLE_MARK, self._inline(lead["title"]))
             .replace(self.DAY_MARK, escape(lead["day"], quote=False))
             .replace(self.COUNT_MARK, escape(lead["count"], quote=False))
+            .replace(f"\n<p>{self.STORY_MARK}</p>", "\n" + story if lead["story"] else "")
         )
         if (self.count - 1) % CHECK_EVERY == 0 and html != render_markdown(body):
             raise CommandError(f"The fast Markdown path differs for demo body {index}.")
@@ -375,11 +416,18 @@ class DemoBodies:
             self.templates[index] = html.replace(mark, self.LEAD_MARK)
         return self.templates[index]
 
-    def _lead(self, title):
-        if title not in self.leads:
-            marked = LEAD.format(title=title, day=self.DAY_MARK, count=self.COUNT_MARK)
-            self.leads[title] = render_markdown(marked)
-        return self.leads[title]
+    def _lead(self):
+        if self.lead_html is None:
+            marks = {"day": self.DAY_MARK, "count": self.COUNT_MARK, "story": self.STORY_MARK}
+            self.lead_html = render_markdown(LEAD.format(title=self.TITLE_MARK, **marks))
+        return self.lead_html
+
+    def _inline(self, text):
+        """The HTML of text as one paragraph's content: escaped if plain, else rendered."""
+        if self.PLAIN.fullmatch(text):
+            return escape(text, quote=False).replace("'", "’")
+        html = render_markdown(text)
+        return html.removeprefix("<p>").removesuffix("</p>")
 
 
 class BulkRows:

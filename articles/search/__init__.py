@@ -1,0 +1,309 @@
+"""Search: the one API that reader search, the admin lists and anything later call.
+
+    result = search.search("tram line", section=3, order="newest", offset=0, limit=20)
+    result.ids        # article ids of this page, best first
+    result.total      # how many match, at most result.bound ("more than" past it)
+    result.snippets   # {id: Markup}, the matched words highlighted, HTML-escaped
+
+Behind it one backend per engine, chosen by settings.SEARCH_URL:
+
+- "" (the default): SQLite's FTS5 in the site's own database (articles/search/fts5.py),
+  so `make run` and SQLite test runs search with no server;
+- "sphinx://host:port/index": a Sphinx searchd real-time index shared by every web
+  host (articles/search/sphinx.py), the production engine (README, "Search").
+
+The index holds every article (drafts too, for the admin); readers' searches ask
+only for stories public now, so a scheduled story appears when it is due. Article
+changes reach the index after their commit (index_after_commit, called by
+Article.save() and Article.delete()); `manage.py search_index --reconcile`, run
+nightly, repairs what a failed write left behind and says what it repaired.
+
+A backend that cannot answer raises SearchUnavailable: readers get a page that
+says so (503), editors get the list without the search.
+"""
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, cached_property
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+log = logging.getLogger(__name__)
+
+MAX_TERMS = 12
+# The most results a search ranks; reader search shows ten pages of twenty.
+MAX_MATCHES = 1000
+# Relevance is multiplied by 1 + FRESH_BONUS / (1 + age in days / FRESH_DAYS): a story
+# this many days old gets half of a brand-new story's bonus, an old one none.
+FRESH_DAYS = 7
+FRESH_BONUS = 0.5
+
+
+def freshness_sql(age_days):
+    """The freshness multiplier as an SQL expression of an age in days (both engines)."""
+    return f"(1 + {FRESH_BONUS} / (1 + ({age_days}) / {FRESH_DAYS}))"
+
+
+ORDERS = ("relevance", "newest")
+SNIPPET_WORDS = 30
+
+_TOKEN_RE = re.compile(r'"([^"]*)"?|(\w+(?:[\'’]\w+)*)')
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+
+
+class SearchUnavailable(Exception):
+    """The engine did not answer (stopped, hung or misconfigured)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A reader's words: single words (all required) and quoted phrases."""
+
+    words: tuple = ()
+    phrases: tuple = ()  # each a tuple of words, in order
+
+    def __bool__(self):
+        return bool(self.words or self.phrases)
+
+    @property
+    def terms(self):
+        """Every word, for highlighting."""
+        return self.words + tuple(word for phrase in self.phrases for word in phrase)
+
+
+def parse(text):
+    """Query from what a reader typed: "quoted words" are a phrase, the rest words.
+
+    Only runs of word characters reach an engine (at most MAX_TERMS of them), so
+    nothing typed is an operator of any engine's query language.
+    """
+    words, phrases, count = [], [], 0
+    for quoted, word in _TOKEN_RE.findall(text or ""):
+        found = _WORD_RE.findall(quoted) if quoted else [word] if word else []
+        found = [part for token in found for part in _parts(token)]
+        found = found[: MAX_TERMS - count]
+        count += len(found)
+        if len(found) > 1:
+            phrases.append(tuple(found))
+        elif found:
+            words.append(found[0])
+    return Query(tuple(words), tuple(phrases))
+
+
+def _parts(token):
+    """The words engines index of a token: "harbour's" is "harbour" (the "s" alone
+    would be required and found in no story that does not say "harbour's")."""
+    parts = re.split(r"['’]", token)
+    return [part for part in parts if len(part) > 1 or len(parts) == 1]
+
+
+@dataclass(frozen=True)
+class Filters:
+    section: int | None = None
+    author: int | None = None
+    since: datetime | None = None  # published at or after
+    until: datetime | None = None  # published before
+    public: bool = True  # False: every article, as the admin lists them
+
+
+@dataclass
+class Result:
+    ids: list
+    total: int  # matches found, at most bound
+    bound: int  # past it, say "more than {bound}"
+    query: Query = field(default_factory=Query)
+
+    @property
+    def more_than_bound(self):
+        return self.total >= self.bound
+
+    @cached_property
+    def snippets(self):
+        """{id: highlighted snippet} for this page's articles, from the database's text."""
+        from articles.models import Article
+
+        rows = Article.objects.filter(pk__in=self.ids).values_list("pk", "standfirst", "body")
+        return {pk: snippet(f"{lead}\n{body}", self.query.terms) for pk, lead, body in rows}
+
+
+def search(text, *, filters=None, order="relevance", offset=0, limit=20):
+    """One page of matching article ids, the number found and their snippets.
+
+    order "relevance" blends the engine's relevance with recency (a new story
+    beats an old one of similar relevance); "newest" is newest first.
+    """
+    query = text if isinstance(text, Query) else parse(text)
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}")
+    if not query:
+        return Result([], 0, MAX_MATCHES, query)
+    limit = max(0, min(limit, MAX_MATCHES - offset))
+    if limit == 0:
+        return Result([], 0, MAX_MATCHES, query)
+    ids, total = backend().search(
+        query, filters or Filters(), order=order, offset=offset, limit=limit,
+        now=timezone.now(), max_matches=MAX_MATCHES,
+    )  # fmt: skip
+    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query)
+
+
+# -- indexing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """What the index holds of an article; every backend writes these."""
+
+    id: int
+    title: str
+    standfirst: str
+    body: str
+    section: int
+    public_since: datetime | None  # None: readers never see it (draft, review)
+    updated: datetime
+    authors: list = field(default_factory=list)
+
+
+def documents(ids=None, *, batch=1000):
+    """Documents of these article ids (all articles when None), in batches, by id."""
+    from articles.models import Article, ArticleAuthor
+
+    fields = ("pk", "title", "standfirst", "body", "section_id", "status", "published_at")
+    rows = Article.objects.order_by("pk").values_list(*fields, "updated_at")
+    last = 0
+    while True:
+        chunk = rows.filter(pk__gt=last)
+        if ids is not None:
+            chunk = chunk.filter(pk__in=ids)
+        chunk = list(chunk[:batch])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        authors = {}
+        links = ArticleAuthor.objects.filter(article_id__in=[row[0] for row in chunk])
+        for article, author in links.values_list("article_id", "author_id"):
+            authors.setdefault(article, []).append(author)
+        yield [
+            Document(
+                pk, title, lead, body, section,
+                published_at if status == Article.Status.PUBLISHED else None,
+                updated, authors.get(pk, []),
+            )
+            for pk, title, lead, body, section, status, published_at, updated in chunk
+        ]  # fmt: skip
+
+
+_pending = threading.local()
+
+
+def index_after_commit(article_id):
+    """Write (or drop) this article in the index once the transaction commits.
+
+    An index in the site's own database (FTS5) is written at once, in the same
+    transaction. Several changes of one article in a transaction make one write.
+    A write that fails is logged and left for the nightly reconcile: a story is
+    saved whether or not the engine answers.
+    """
+    if backend().transactional:
+        _write([article_id])
+        return
+    pending = _pending.__dict__.setdefault("ids", set())
+    pending.add(article_id)
+    transaction.on_commit(_write_pending, robust=True)
+
+
+def _write_pending():
+    ids = sorted(getattr(_pending, "ids", ()))
+    _pending.ids = set()
+    if ids:
+        _write(ids)
+
+
+def _write(ids):
+    try:
+        backend().update(ids)
+    except SearchUnavailable as exc:
+        log.warning("Search index not updated for articles %s (%s); reconcile will", ids, exc)
+
+
+def update(ids):
+    """Write these articles' current state into the index (deleted ones leave it)."""
+    backend().update(list(ids))
+
+
+def rebuild(progress=None):
+    """Empty the index and write every article; returns how many were written."""
+    return backend().rebuild(progress=progress)
+
+
+def reconcile():
+    """Repair drift between the articles and the index: (missing, stale, extra) ids fixed."""
+    return backend().reconcile()
+
+
+def health():
+    """True when the engine answers a trivial query."""
+    try:
+        backend().ping()
+    except SearchUnavailable:
+        return False
+    return True
+
+
+@cache
+def _backend(url):
+    if not url:
+        from . import fts5
+
+        return fts5.Backend()
+    if url.startswith("sphinx://"):
+        from . import sphinx
+
+        return sphinx.Backend(url)
+    raise ValueError(f"SEARCH_URL: unknown engine in {url!r}")
+
+
+def backend():
+    return _backend(settings.SEARCH_URL)
+
+
+# -- snippets ------------------------------------------------------------------------------
+
+# Markdown's marks: line starts (headings, quotes, list items), emphasis, links' targets.
+_MARKDOWN_RE = re.compile(
+    r"^[ \t]*(?:#{1,6}|>|[-*+]|\d+\.)[ \t]+|[*_`|]+|!?\[|\]\([^)\s]*\)|\]", re.MULTILINE
+)
+
+
+def snippet(text, terms, words=SNIPPET_WORDS):
+    """About `words` words of text around the first matched term, HTML-escaped, with
+    every matched term wrapped in <mark>. Safe to put into a page as it is."""
+    plain = " ".join(_MARKDOWN_RE.sub(" ", text).split())
+    lowered = {term.lower() for term in terms}
+    tokens = re.split(r"(\w+)", plain)
+    # tokens alternate: separator, word, separator, word, ..., separator
+    word_positions = list(range(1, len(tokens), 2))
+    first = next((n for n, i in enumerate(word_positions) if tokens[i].lower() in lowered), 0)
+    start = max(0, first - words // 3)
+    chosen = word_positions[start : start + words]
+    if not chosen:
+        return mark_safe("")  # noqa: S308 - empty
+    pieces = []
+    for i in range(chosen[0], chosen[-1] + 1):
+        piece = escape(tokens[i])
+        if i % 2 and tokens[i].lower() in lowered:
+            piece = f"<mark>{piece}</mark>"
+        pieces.append(piece)
+    prefix = "… " if start else ""
+    if chosen[-1] == word_positions[-1]:
+        pieces.append(escape(tokens[-1]))  # the text's last word: its full stop too
+    suffix = " …" if chosen[-1] < word_positions[-1] else ""
+    # Every piece of the text went through escape(); the only markup is our <mark>.
+    return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308
