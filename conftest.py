@@ -132,6 +132,7 @@ def _search_engine(tmp_path_factory):
         yield settings.SEARCH_URL
         return
     with socket.socket() as probe:  # TEST_SEARCHD_PORT, else a free port on loopback
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", int(os.environ.get("TEST_SEARCHD_PORT", "0"))))
         port = probe.getsockname()[1]
     searchd = sphinx.LocalSearchd(tmp_path_factory.mktemp("searchd"), port).start()

@@ -19,7 +19,7 @@ from aiblogger.concurrency import ConcurrentAdmin, bump
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
-from . import policy, publishing
+from . import policy, publishing, search
 from .markdown import render_markdown
 from .models import (
     BODY_MAX_CHARS,
@@ -384,6 +384,31 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     # --- who sees and changes what -------------------------------------------
     def get_queryset(self, request):
         return policy.articles_for(request.user, super().get_queryset(request).with_bylines())
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search engine's matches (articles.search), every status, newest first,
+        at most search.MAX_MATCHES of them; the list without a search if it is down."""
+        if not search.parse(search_term):
+            return queryset, False
+        try:
+            result = search.search(
+                search_term,
+                filters=search.Filters(public=False),
+                order="newest",
+                limit=search.MAX_MATCHES,
+            )
+        except search.SearchUnavailable:
+            messages.warning(
+                request, "Search is unavailable right now: the list shows every article."
+            )
+            return queryset, False
+        if result.more_than_bound:
+            messages.info(
+                request,
+                f"More than {result.bound:,} articles match: the newest {result.bound:,} "
+                "are listed. Add a word or a filter to narrow the search.",
+            )
+        return queryset.filter(pk__in=result.ids), False
 
     def get_object(self, request, object_id, from_field=None):
         """404 for an article outside the user's reach, so existence does not leak."""

@@ -6,7 +6,7 @@ beside it. For development and SQLite test runs: one process, one file, no
 server. A site on MariaDB sets SEARCH_URL to the production engine.
 """
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from articles.models import Article, ArticleAuthor
 
@@ -31,6 +31,11 @@ class Backend:
 
     def ping(self):
         self._check()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT rowid FROM {TABLE} LIMIT 1")  # noqa: S608
+        except DatabaseError as exc:
+            raise SearchUnavailable(str(exc)) from exc
 
     def search(self, query, filters, *, order, offset, limit, now, max_matches):
         self._check()
@@ -94,10 +99,15 @@ class Backend:
         from . import documents
 
         self._check()
-        self._delete(ids)
-        with connection.cursor() as cursor:
-            for docs in documents(ids):
-                self._insert(cursor, docs)
+        try:
+            # A savepoint: a failed index write leaves the article's own save intact.
+            with transaction.atomic():
+                self._delete(ids)
+                with connection.cursor() as cursor:
+                    for docs in documents(ids):
+                        self._insert(cursor, docs)
+        except DatabaseError as exc:
+            raise SearchUnavailable(str(exc)) from exc
 
     def _insert(self, cursor, docs):
         cursor.executemany(
