@@ -12,7 +12,7 @@ import reversion
 from django.core import mail
 from django.urls import reverse
 
-from articles import feeds
+from articles import feeds, search
 from articles.markdown import render_markdown
 from articles.models import Correction
 from articles.tests.factories import ArticleFactory
@@ -256,6 +256,34 @@ def test_search_shows_hostile_queries_as_text(client, hostile):
         assert elements_text(html, "h1") == [f"Results for “{query}”"]
         values = [dict(a).get("value") for t, a in parse_html(html).elements if t == "input"]
         assert query in values
+    assert problems == []
+
+
+def snippet_problems(snippet):
+    """Anything in a search snippet but text and our own bare <mark> elements."""
+    problems = [f"comment {c}" for c in parse_html(snippet).comments]
+    for tag, attrs in parse_html(snippet).elements:
+        if tag != "mark" or attrs:
+            problems.append(f"<{tag} {attrs}>")
+    return problems
+
+
+def test_search_snippets_and_their_highlighting_keep_hostile_text_as_text(client, hostile):
+    search.update([story["article"].pk for story in hostile])  # the module's stories
+    snippets, problems = [], []
+    for page in range(1, 11):
+        response = client.get(reverse("articles:search"), {"q": "paragraph", "page": page})
+        if response.status_code == 404:
+            break
+        problems += page_violations(response.text)
+        snippets += re.findall(r'<p class="search-snippet">(.*?)</p>', response.text, re.S)
+    assert len(snippets) == len(hostile)
+    assert all("<mark>paragraph</mark>" in snippet for snippet in snippets)
+    problems += [p for snippet in snippets for p in snippet_problems(snippet)]
+    # Every word of a payload highlighted: the marks wrap hostile words, never open them.
+    for payload in PAYLOADS:
+        marked = search.snippet(f"A paragraph: {payload}", re.findall(r"\w+", payload))
+        problems += [(payload, p) for p in snippet_problems(marked)]
     assert problems == []
 
 
