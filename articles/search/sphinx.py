@@ -33,8 +33,9 @@ def render_config(*, host, port, data_dir, log_dir, run_dir, index="articles", m
     """searchd's configuration, from the template the Ansible role also renders."""
     template = jinja2.Template(CONFIG_TEMPLATE.read_text(), undefined=jinja2.StrictUndefined)
     return template.render(
-        host=host, port=port, data_dir=data_dir, log_dir=log_dir, run_dir=run_dir,
-        index=index, mem_limit=mem_limit,
+        search_listen_address=host, search_port=port, search_data_dir=data_dir,
+        search_log_dir=log_dir, search_run_dir=run_dir, search_index=index,
+        search_mem_limit=mem_limit,
     )  # fmt: skip
 
 
@@ -183,6 +184,8 @@ class Backend:
             written += len(docs)
             if progress:
                 progress(len(docs))
+        # Save the RAM chunk to disk and merge the disk chunks (in the background).
+        self._run([(f"FLUSH RTINDEX {self.index}", None), (f"OPTIMIZE INDEX {self.index}", None)])
         return written
 
     def _indexed(self, first, last):
@@ -225,8 +228,9 @@ class LocalSearchd:
     `search`); this starts the same binary with the same configuration template.
     """
 
-    def __init__(self, directory, port, host="127.0.0.1", binary="searchd"):
+    def __init__(self, directory, port, host="127.0.0.1", binary="searchd", mem_limit="64M"):
         self.directory, self.port, self.host, self.binary = Path(directory), port, host, binary
+        self.mem_limit = mem_limit
         self.config = self.directory / "sphinx.conf"
 
     @property
@@ -239,7 +243,7 @@ class LocalSearchd:
         self.config.write_text(
             render_config(
                 host=self.host, port=self.port, data_dir=where, log_dir=where, run_dir=where,
-                mem_limit="64M",
+                mem_limit=self.mem_limit,
             )
         )  # fmt: skip
         # searchd forks into the background once it listens; its exit code says if it did.
