@@ -89,6 +89,7 @@ class Stack:
         health_path="/healthz",
         db_port=3306,
         cache_url="redis://127.0.0.1:6379/0",
+        search_port=None,
     ):
         # STACK_PORT_OFFSET lets several stacks (people, CI, helpers) share one machine.
         offset = int(os.environ.get("STACK_PORT_OFFSET", "0"))
@@ -99,6 +100,10 @@ class Stack:
         self.host = host
         self.http_port = http_port or 18080 + offset
         self.https_port = https_port or 18443 + offset
+        # The search engine: a searchd of the stack's own (articles/search/sphinx.py),
+        # its port derived from the HTTPS port like the status port's.
+        self.search_port = search_port or self.https_port + 1100
+        self.searchd = None
         # Loopback-only Nginx server with the app's /metrics and /stub_status;
         # derived from the HTTPS port, so two stacks up at once never share it.
         self.status_port = self.https_port + 1000
@@ -145,6 +150,7 @@ class Stack:
             ),
             CACHE_URL=self.cache_url,
             CACHE_KEY_PREFIX=self.db_name,
+            SEARCH_URL=f"sphinx://127.0.0.1:{self.search_port}/articles",
             STATIC_ROOT=str(self.tmp / "static"),
             MEDIA_ROOT=str(self.media_root),
             SITE_INDEXABLE="false",
@@ -153,6 +159,21 @@ class Stack:
             PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics"),
         )
         return {**environment, **extra}
+
+    # --- search engine --------------------------------------------------------
+    def start_search(self):
+        """Start (or start again, keeping its index) the stack's searchd."""
+        if str(REPO) not in sys.path:
+            sys.path.insert(0, str(REPO))
+        from articles.search.sphinx import LocalSearchd
+
+        if self.searchd is None:
+            self.searchd = LocalSearchd(self.tmp / "searchd", self.search_port)
+        self.searchd.start()
+
+    def stop_search(self):
+        if self.searchd is not None:
+            self.searchd.stop()
 
     # --- database and files -------------------------------------------------
     def mysql(self, sql):
@@ -340,6 +361,7 @@ class Stack:
 
     def up(self, *, seed_articles, password, fresh=True):
         """Database, static files, certificate, processes; fresh=False keeps the database."""
+        self.start_search()
         if fresh:
             self.create_database()
         else:
@@ -348,6 +370,8 @@ class Stack:
                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
             )
         self.manage("migrate", "--noinput")
+        if not fresh:  # the database outlived the last stack's index
+            self.manage("search_index", "--rebuild", "-v0")
         if seed_articles is not None:
             # One argument: a generated password may start with "-".
             self.manage("seed_demo", "--articles", str(seed_articles), f"--password={password}")
@@ -361,6 +385,7 @@ class Stack:
     def down(self, *, drop_database=False, keep_files=False):
         self.stop_nginx()
         self.stop_app()
+        self.stop_search()
         if drop_database:
             self.drop_database()
         if keep_files:
