@@ -2,15 +2,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
@@ -300,6 +303,25 @@ class PreviewLinkInline(LabelledTabularInline):
         return "active" if obj.is_active else "expired"
 
 
+class ArticleChangeList(ChangeList):
+    """The list reads only what it shows: not the bodies (the change form reads them)."""
+
+    def get_queryset(self, request, *args, **kwargs):
+        queryset = super().get_queryset(request, *args, **kwargs)
+        return queryset.defer("body", "body_html", "standfirst")
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most BOUND rows, so a list of a million stories does not count them all
+    on every page: past the bound the admin shows BOUND + 1 and pages up to there."""
+
+    BOUND = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.BOUND + 1].count()
+
+
 @admin.register(Article)
 class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     form = ArticleAdminForm
@@ -316,6 +338,9 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     search_fields = ("title", "standfirst", "body")
     date_hierarchy = "published_at"
     ordering = ("-updated_at",)
+    # A million stories: no second COUNT(*) of the whole table, and a bounded first one.
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
     inlines = [ArticleAuthorInline, CorrectionInline, PreviewLinkInline]
     readonly_fields = ("slug_display", "updated_at")
     actions = ["publish_now", "unpublish", "submit_for_review", "feature", "unfeature"]
@@ -384,6 +409,9 @@ class ArticleAdmin(UploadAdminMixin, ConcurrentAdmin):
     # --- who sees and changes what -------------------------------------------
     def get_queryset(self, request):
         return policy.articles_for(request.user, super().get_queryset(request).with_bylines())
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
     def get_search_results(self, request, queryset, search_term):
         """The search engine's matches (articles.search), every status, newest first,

@@ -279,6 +279,11 @@ class Article(Versioned, models.Model):
                 fields=["featured", "status", "-published_at", "-id"],
                 name="article_featured_public_idx",
             ),
+            # The admin's change list: newest change first, all or by status.
+            models.Index(fields=["-updated_at", "-id"], name="article_updated_idx"),
+            models.Index(
+                fields=["status", "-updated_at", "-id"], name="article_status_updated_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
