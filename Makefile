@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-saves bench-newswire explain deploy-test clean
+.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-saves bench-newswire bench-search explain deploy-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ bench: install ## Load-test the real stack and write the results table
 
 bench-peers: install ## aiblogger beside a minimal Wagtail site on the same articles
 	bash scripts/bench.sh bench_peers.py
+
+bench-search: install ## Search engines side by side and search's completeness at BENCH_SIZE articles (DATABASE_URL: MariaDB)
+	nice -n 10 $(PY) scripts/bench_search.py $(BENCH_SEARCH_ARGS)
 
 bench-saves: install ## 1 and 8 editors saving at once on MariaDB (DATABASE_URL; edits its articles)
 	$(PY) scripts/bench_saves.py

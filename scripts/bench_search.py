@@ -197,6 +197,38 @@ def time_classes(engine, queries, rounds):
     return {key: (samples[key], medians[key]) for key in samples}
 
 
+def admin_lists(queries, rounds):
+    """{view: ms samples} of the article change list through Django's test client."""
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.models import User
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.filter(is_superuser=True).order_by("pk").first())
+    story = Article.objects.published().order_by("pk").first()
+    views = {
+        "default order": {},
+        "status filter": {"status__exact": "published"},
+        "section filter": {"section__id__exact": story.section_id},
+        "featured filter": {"featured__exact": "1"},
+        "date drill-down (a year)": {"published_at__year": story.published_at.year},
+        "deep page (50, or the last)": {"p": max(1, min(50, Article.objects.count() // 100))},
+        "search: rare word": {"q": queries["rare word"][0]},
+        "search: word in every story": {"q": "officials"},
+        "search: exact headline": {"q": queries["exact headline"][0]},
+    }
+    samples = {}
+    for _ in range(rounds):
+        for name, params in views.items():
+            started = time.perf_counter()
+            response = client.get("/admin/articles/article/", params)
+            samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+    return samples
+
+
 def completeness(rng, count):
     common = set(NewsText().words[:3000])
     stories = public_sample(rng, count)
@@ -250,9 +282,14 @@ def main():
         found = totals = None
         if not args.no_completeness:
             found, totals = completeness(random.Random(SEED + 1), 300)
+        admin = admin_lists(queries, max(rounds, 5))
     finally:
         searchd.stop()
     report(size, rounds, per_class, engines, builds, results, found, totals)
+    print("\n| article change list (admin, in-process) | p50 ms | range ms |")
+    print("|---|---|---|")
+    for name, times in admin.items():
+        print(f"| {name} | {statistics.median(times):.0f} | {min(times):.0f}-{max(times):.0f} |")
 
 
 def report(size, rounds, per_class, engines, builds, results, found, totals):
