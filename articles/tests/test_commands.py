@@ -188,3 +188,20 @@ def test_seeded_articles_are_found_by_search(client):
     response = client.get("/search/", {"q": "harbour"})
     titles = re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', response.text)
     assert set(harbour.values_list("title", flat=True)) <= {unescape(t) for t in titles}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_search_index_rebuilds_and_reconciles_and_says_so():
+    stories = [ArticleFactory(published=True, title=f"Harbour story {n}") for n in range(3)]
+    search.backend()._delete([stories[0].pk])  # drift: a write the engine missed
+    out = run("search_index", "--reconcile")
+    assert out.startswith("Search index reconciled: 1 missing, 0 out of date, 0 no longer there")
+    assert f"missing: {stories[0].pk}" in out
+    assert run("search_index", "--rebuild") == "Search index rebuilt: 3 articles.\n"
+    assert sorted(search.search("harbour").ids) == sorted(story.pk for story in stories)
+
+
+def test_search_index_without_an_engine_exits_with_one_line(settings):
+    settings.SEARCH_URL = "sphinx://127.0.0.1:9/articles"  # nothing listens on port 9
+    with pytest.raises(CommandError, match="The search engine did not answer"):
+        call_command("search_index", "--reconcile", stdout=StringIO())
