@@ -15,8 +15,9 @@ Behind it one backend per engine, chosen by settings.SEARCH_URL:
 The index holds every article (drafts too, for the admin); readers' searches ask
 only for stories public now, so a scheduled story appears when it is due. Article
 changes reach the index after their commit (index_after_commit, called by
-Article.save() and Article.delete()); `manage.py search_index --reconcile`, run
-nightly, repairs what a failed write left behind and says what it repaired.
+Article.save() and, for deletions and byline changes, by signals in models.py);
+`manage.py search_index --reconcile`, run nightly, repairs what a failed write
+left behind and says what it repaired.
 
 A backend that cannot answer raises SearchUnavailable: readers get a page that
 says so (503), editors get the list without the search.
