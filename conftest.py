@@ -151,6 +151,9 @@ def _empty_search_index(request, _search_engine):
     marker = request.node.get_closest_marker("django_db")
     if not backend.transactional:
         backend.clear()
-    elif marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+    elif (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         backend.clear()
