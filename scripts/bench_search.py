@@ -61,6 +61,8 @@ def log(message):
 def public_sample(rng, count):
     """count random public stories across the whole archive: (id, title, body)."""
     top = Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # BENCH_MAX_ID: sample only ids up to it (an index built that far).
+    top = min(top, int(os.environ.get("BENCH_MAX_ID", top)))
     chosen = {}
     public = Article.objects.published()
     while len(chosen) < count:
@@ -249,7 +251,9 @@ def completeness(rng, count):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", action="store_true", help="(Re)build the indexes.")
+    parser.add_argument(
+        "--build", nargs="?", const="sphinx,mroonga", default="", help="(Re)build these indexes."
+    )
     parser.add_argument("--engines", default="sphinx,mroonga")
     parser.add_argument("--no-completeness", action="store_true")
     args = parser.parse_args()
@@ -273,7 +277,7 @@ def main():
     try:
         for name, engine in engines.items():
             empty = name == "sphinx" and not search.search("officials", limit=1).total
-            if args.build or empty:
+            if name in args.build.split(",") or empty:
                 log(f"building {engine.name}")
                 builds[name] = engine.build()
         rng = random.Random(SEED)
