@@ -1,6 +1,6 @@
 """Search backend: SQLite's FTS5, in the site's own database (the embedded default).
 
-The index is the virtual table articles_search (migration 0007), one row per
+The index is the virtual table articles_search (migration 0008), one row per
 article, its rowid the article's id; filters and order read the articles table
 beside it. For development and SQLite test runs: one process, one file, no
 server. A site on MariaDB sets SEARCH_URL to the production engine.

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
     # InnoDB cannot change a FULLTEXT index inside a transaction anyway.
     atomic = False
 
-    dependencies = [("articles", "0006_search_window")]
+    dependencies = [("articles", "0007_versions")]
 
     operations = [
         migrations.DeleteModel(name="SearchWindow"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_search_engine'),
+        ('articles', '0008_search_engine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
