@@ -18,7 +18,7 @@ from articles.tests.factories import ArticleFactory
 EDITORS = 8
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "mysql", reason="row locks: MariaDB (SQLite locks the whole file)"
     ),
