@@ -46,6 +46,8 @@ backup_dir=${1:-}
 keep=${2:-14}
 [ -n "$backup_dir" ] || die "usage: backup-db.sh BACKUP_DIR [KEEP]"
 [[ "$keep" =~ ^[1-9][0-9]*$ ]] || die "KEEP must be a positive number, not '$keep'"
+# A cluster dumps its replica (BACKUP_DATABASE_URL), sparing the primary.
+DATABASE_URL=${BACKUP_DATABASE_URL:-${DATABASE_URL:-}}
 [ -n "${DATABASE_URL:-}" ] || die "DATABASE_URL is not set"
 mkdir -p "$backup_dir" 2>/dev/null || die "cannot create $backup_dir"
 [ -w "$backup_dir" ] || die "$backup_dir is not writable"

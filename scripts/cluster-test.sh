@@ -5,10 +5,10 @@
 #
 # Hosts (systemd-nspawn, real systemd), each a root of its own as an overlay over
 # the cached debootstrap root of `make deploy-test`:
-#   lb    10.232.0.10  HAProxy (TLS, health checks), monitoring
+#   lb1   10.232.0.10  HAProxy (TLS, health checks), monitoring
 #   web1  10.232.0.11  gunicorn + Nginx, the newswire worker, the cluster's jobs
 #   web2  10.232.0.12  gunicorn + Nginx, the newswire worker
-#   db    10.232.0.20  MariaDB primary, Redis, the shared media (SFTP + Nginx)
+#   db1   10.232.0.20  MariaDB primary, Redis, the shared media (SFTP + Nginx)
 #   db2   10.232.0.21  MariaDB replica (backups are taken here)
 # They share one network namespace with a Linux bridge (10.232.0.1 is the
 # bridge); one veth uplink (10.232.1.0/30) and one masquerade rule give them
@@ -36,7 +36,7 @@ UPLINK=${PREFIX}up
 NFT_TABLE=${PREFIX}_cluster
 DOMAIN=news.test
 VAULT_PASSWORD=aiblogger-test-vault  # public: the test inventory's vault only
-HOSTS="lb:10 web1:11 web2:12 db:20 db2:21"
+HOSTS="lb1:10 web1:11 web2:12 db1:20 db2:21"
 export CLUSTER_STATE_DIR=$STATE_DIR CLUSTER_NET=$NET
 export ANSIBLE_CONFIG=$ROOT/ansible/ansible.cfg
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
@@ -82,6 +82,42 @@ on() {  # on HOST command...: run in that host's container
     "$ROOT/scripts/cluster_nsenter.sh" "$STATE_DIR/$host/root" "$@"
 }
 export -f on addr_of
+
+playbook() {  # playbook NAME.yml LOGNAME [ansible args...]
+    local book=$1 name=$2
+    shift 2
+    (cd "$ROOT/ansible" && "$VENV/bin/ansible-playbook" -i inventories/cluster-test "$book" \
+        -e "app_source_dir=$WORK/src" "$@") >"$WORK/$name.log" 2>&1
+    local rc=$?
+    cp "$WORK/$name.log" "$ARTIFACTS/" 2>/dev/null
+    grep -A6 '^PLAY RECAP' "$WORK/$name.log" | sed -n '2,6p'
+    return $rc
+}
+recap_changed() { awk '/^PLAY RECAP/{r=1} r && /changed=/{sub(/.*changed=/,""); sub(/ .*/,""); s+=$0} END{print s+0}' "$WORK/$1.log"; }
+lb_https() {  # lb_https PATH [curl args...]: a reader's request through the load balancer
+    local path=$1
+    shift
+    curl --silent --show-error --max-time 20 --resolve "$DOMAIN:443:$LB_ADDR" \
+        --cacert "$STATE_DIR/lb1/root/etc/ssl/aiblogger/fullchain.pem" "$@" "https://$DOMAIN$path"
+}
+web_https() {  # web_https HOST PATH [curl args...]: straight to one web host's Nginx
+    local host=$1 path=$2
+    shift 2
+    curl --silent --show-error --max-time 20 --insecure --resolve "$DOMAIN:443:$(addr_of "$host")" "$@" "https://$DOMAIN$path"
+}
+status_of() { lb_https "$1" --output /dev/null --write-out '%{http_code}' -H 'Cookie: sessionid=cluster-test'; }
+sql() {  # sql HOST QUERY
+    on "$1" mysql --batch --skip-column-names -e "$2" aiblogger
+}
+lb_state() {  # lb_state: "web1 UP" lines from HAProxy's CSV statistics
+    on lb1 curl -sf --max-time 5 'http://127.0.0.1:8404/stats;csv' | awk -F, '$1 == "web" && $2 != "BACKEND" {print $2, $18}'
+}
+manage() {  # manage HOST ARGS...: manage.py of the live release on that host
+    local host=$1
+    shift
+    on "$host" aiblogger-manage "$@"
+}
+export -f lb_https web_https status_of sql lb_state manage
 export ROOT STATE_DIR HOSTS NET DOMAIN LB_ADDR
 
 # ---------------------------------------------------------------------------
@@ -209,8 +245,14 @@ cluster_up() {
     for h in $HOSTS; do
         check "${h%%:*} booted with systemd" wait_booted "${h%%:*}"
     done
-    check "the hosts reach each other over the bridge" on web1 sh -c "ping -c1 -W2 db >/dev/null 2>&1 || curl -s -o /dev/null --max-time 2 telnet://db:9 ; getent hosts db"
-    check "the hosts reach the outside (apt's mirror)" on db curl -sS -o /dev/null --max-time 20 http://deb.debian.org/debian/dists/bookworm/Release
+    # A refused connection is an answer: the bridge carried it there and back.
+    check "the hosts reach each other over the bridge" on web1 python3 -c "
+import socket
+try:
+    socket.create_connection(('db1', 9), 3)
+except ConnectionRefusedError:
+    pass"
+    check "the hosts reach the outside (apt's mirror)" on db1 curl -sS -o /dev/null --max-time 20 http://deb.debian.org/debian/dists/bookworm/Release
 }
 
 # ---------------------------------------------------------------------------
@@ -220,6 +262,7 @@ mkdir -p "$ARTIFACTS" /tmp/aiblogger-cluster
 WORK=$(mktemp -d /tmp/aiblogger-cluster/run.XXXXXX)
 printf '%s\n' "$VAULT_PASSWORD" >"$WORK/vault-password"
 export ANSIBLE_VAULT_PASSWORD_FILE=$WORK/vault-password
+export WORK VENV ARTIFACTS
 
 case ${1:-all} in
 down)
@@ -244,4 +287,292 @@ esac
 trap 'teardown; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 cluster_up
+
+phase "lint"
+for book in site deploy promote rollback backup restore; do
+    check "syntax-check $book.yml (cluster inventory)" \
+        bash -c "cd '$ROOT/ansible' && '$VENV/bin/ansible-playbook' -i inventories/cluster-test $book.yml --syntax-check"
+done
+
+phase "converge"
+# A snapshot of the committed tree: what `git archive` deploys, fixed for this run.
+git clone --quiet --no-hardlinks "$ROOT" "$WORK/src" || abort "clone the repository"
+git -C "$WORK/src" config user.email cluster-test@localhost
+git -C "$WORK/src" config user.name "cluster test"
+if playbook site.yml converge; then pass "site.yml converges lb1, web1, web2, db1 and db2"; else
+    grep -E '^(fatal|failed):' -A 5 "$WORK/converge.log" | head -n 30
+    abort "site.yml converges the cluster" "see artifacts/cluster-test/converge.log"
+fi
+
+phase "idempotence"
+playbook site.yml converge-again
+check "a second site.yml run changes nothing (changed=$(recap_changed converge-again))" \
+    test "$(recap_changed converge-again)" = 0
+
+phase "load balancer"
+check "HTTPS home page answers 200 through HAProxy, certificate verified" \
+    bash -c "[ \"\$(status_of /)\" = 200 ]"
+check "plain HTTP at the load balancer redirects to HTTPS" \
+    bash -c "curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --resolve $DOMAIN:80:$LB_ADDR http://$DOMAIN/ | grep -qx '301 https://$DOMAIN/'"
+check "another host name gets 421 from the load balancer" \
+    bash -c "[ \"\$(curl -s -k -o /dev/null -w '%{http_code}' --resolve other.test:443:$LB_ADDR https://other.test/)\" = 421 ]"
+check "HAProxy's health checks see both web hosts up ($(lb_state | tr '\n' ' '))" \
+    bash -c "[ \"\$(lb_state | tr '\n' ' ')\" = 'web1 UP web2 UP ' ]"
+check "each web host answers on its own Nginx" \
+    bash -c "[ \"\$(web_https web1 / -o /dev/null -w '%{http_code}' -H 'Cookie: sessionid=x')\" = 200 ] && [ \"\$(web_https web2 / -o /dev/null -w '%{http_code}' -H 'Cookie: sessionid=x')\" = 200 ]"
+
+phase "the reader's address"
+# This machine is the reader: 10.x.1.1, routed (not masqueraded) to the bridge.
+reader=$NET.1.1
+token=reader-$RANDOM$RANDOM
+for _ in 1 2 3 4; do lb_https "/?$token" -o /dev/null -H "Cookie: sessionid=cluster-test" -H "X-Forwarded-For: 203.0.113.66"; done
+web_https web1 "/?$token-direct" -o /dev/null -H "Cookie: sessionid=cluster-test" -H "X-Forwarded-For: 203.0.113.77"
+for host in web1 web2; do on "$host" journalctl -q -u aiblogger.service --no-pager -n 300 >"$WORK/gunicorn-$host.log" 2>&1; done
+check "gunicorn on both web hosts logs the reader's address for requests through the load balancer" \
+    bash -c "grep -q '$reader \"GET /?$token ' '$WORK/gunicorn-web1.log' && grep -q '$reader \"GET /?$token ' '$WORK/gunicorn-web2.log'"
+check "...never the load balancer's, nor the address the reader forged" \
+    bash -c "! grep -E '(10\\.[0-9.]+\\.10|203\\.0\\.113\\.66) \"GET /\\?$token ' '$WORK'/gunicorn-web*.log"
+check "a forged X-Forwarded-For sent to a web host directly is not believed" \
+    bash -c "grep -q '$reader \"GET /?$token-direct ' '$WORK/gunicorn-web1.log' && ! grep -q '203.0.113.77' '$WORK/gunicorn-web1.log'"
+
+phase "sessions, CSRF and the admin on either host"
+manage web1 shell -c "
+from django.contrib.auth import get_user_model
+User = get_user_model()
+u, _ = User.objects.get_or_create(username='cluster-admin', defaults={'email': 'admin@news.test'})
+u.is_staff = u.is_superuser = True
+u.set_password('cluster-test-password-1')
+u.save()" >"$WORK/admin.log" 2>&1 || fail "create an admin" "$(tail -n 1 "$WORK/admin.log")"
+jar=$WORK/cookies
+lb_https /admin/login/ -c "$jar" -b "$jar" -o "$WORK/login.html"
+csrf=$(grep -o 'name="csrfmiddlewaretoken" value="[^"]*"' "$WORK/login.html" | head -n 1 | sed 's/.*value="//; s/"$//')
+login_status=$(lb_https /admin/login/ -c "$jar" -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' \
+    -H "Referer: https://$DOMAIN/admin/login/" --data-urlencode "csrfmiddlewaretoken=$csrf" \
+    --data-urlencode username=cluster-admin --data-urlencode password=cluster-test-password-1 --data-urlencode next=/admin/)
+check "the admin login (CSRF token from one host, POST to the next) succeeds ($login_status)" \
+    test "$login_status" = "302 https://$DOMAIN/admin/"
+admin_ok=0
+for _ in 1 2 3 4 5 6; do
+    lb_https /admin/ -b "$jar" -o "$WORK/admin.html" -w '%{http_code}' | grep -qx 200 && grep -q 'cluster-admin' "$WORK/admin.html" && admin_ok=$((admin_ok + 1))
+done
+for host in web1 web2; do on "$host" journalctl -q -u aiblogger.service --no-pager -n 300 >"$WORK/gunicorn-$host.log" 2>&1; done
+check "the session holds on whichever host answers (6 of $admin_ok admin pages, both hosts served some)" \
+    bash -c "[ $admin_ok = 6 ] && grep -q '\"GET /admin/ HTTP/1.1\" 200' '$WORK/gunicorn-web1.log' && grep -q '\"GET /admin/ HTTP/1.1\" 200' '$WORK/gunicorn-web2.log'"
+
+phase "shared media"
+# An image saved through web2 (renditions are made on save), served by web1,
+# web2 and the load balancer; after web2 is lost, still served (further down).
+manage web2 shell -c "
+import io
+from PIL import Image
+from django.core.files.base import ContentFile
+from articles.models import Article
+buf = io.BytesIO()
+Image.new('RGB', (900, 600), (200, 30, 30)).save(buf, 'PNG')
+a = Article.objects.published().order_by('published_at').first()
+a.featured_image.save('cluster-media.png', ContentFile(buf.getvalue()), save=True)
+a = Article.objects.get(pk=a.pk)
+print(a.featured_image.url)
+print(a.image_medium.url)" >"$WORK/media.out" 2>&1
+media_url=$(tail -n 2 "$WORK/media.out" | head -n 1)
+rendition_url=$(tail -n 1 "$WORK/media.out")
+export media_url rendition_url
+check "an image saved on web2 lands on the media host, with its renditions ($media_url, $rendition_url)" \
+    bash -c "case '$media_url' in /media/articles/*cluster-media*.png) ;; *) exit 1 ;; esac && on db1 test -s /srv/aiblogger-media'$media_url' && on db1 test -s /srv/aiblogger-media'$rendition_url' && ! on web2 find /srv/aiblogger/shared/media -name '*cluster-media*' | grep -q ."
+check "the load balancer and both web hosts serve the image and its rendition" \
+    bash -c "for url in '$media_url' '$rendition_url'; do
+        [ \"\$(lb_https \"\$url\" -o /dev/null -w '%{http_code} %{content_type}')\" = \"200 \$(case \$url in *.png) echo image/png ;; *) echo image/webp ;; esac)\" ] || exit 1
+        for h in web1 web2; do [ \"\$(web_https \$h \"\$url\" -o /dev/null -w '%{http_code}')\" = 200 ] || exit 1; done
+    done"
+check "the media host's temporary upload names are never served" \
+    bash -c "[ \"\$(lb_https /media/articles/.upload-x.part -o /dev/null -w '%{http_code}')\" = 404 ]"
+
+phase "jobs once per cluster"
+for timer in publish-due newswire-poll assist-refresh search-window backup; do
+    check "aiblogger-$timer.timer runs on web1 only" \
+        bash -c "on web1 systemctl is-active --quiet aiblogger-$timer.timer && ! on web2 systemctl is-active --quiet aiblogger-$timer.timer && ! on web2 systemctl is-enabled --quiet aiblogger-$timer.timer"
+done
+check "the task worker runs on both web hosts" \
+    bash -c "on web1 systemctl is-active --quiet aiblogger-newswire-worker.service && on web2 systemctl is-active --quiet aiblogger-newswire-worker.service"
+
+phase "replication and backups"
+manage web1 shell -c "
+from articles.models import Tag
+Tag.objects.update_or_create(slug='cluster-replicated', defaults={'name': 'Replicated \U0001F4F0'})" >"$WORK/tag.log" 2>&1
+replicated=""
+for _ in $(seq 20); do
+    replicated=$(sql db2 "SELECT HEX(name) FROM articles_tag WHERE slug='cluster-replicated'" 2>/dev/null)
+    [ -n "$replicated" ] && break
+    sleep 0.5
+done
+check "a write on the primary reaches the replica, emoji intact" bash -c "echo '$replicated' | grep -q F09F93B0"
+check "the replica is read-only and replicating" \
+    bash -c "[ \"\$(on db2 mysql -N -e 'SELECT @@read_only')\" = 1 ] && on db2 mysql -e 'SHOW SLAVE STATUS\G' | grep -q 'Slave_SQL_Running: Yes'"
+rm -f "$STATE_DIR"/web1/root/var/backups/aiblogger/*.sql.gz
+check "the backup service on the jobs host dumps the replica" \
+    bash -c "on web1 systemctl start aiblogger-backup.service && zcat '$STATE_DIR'/web1/root/var/backups/aiblogger/aiblogger-*.sql.gz | head -n 5 | grep -q 'Host: $NET.0.21'"
+
+phase "takedown within 10 s on every host's microcache"
+manage web1 seed_demo --articles 6 >"$WORK/seed.log" 2>&1 || log "seed_demo: $(tail -n 1 "$WORK/seed.log")"
+article=$(manage web1 shell -c "
+from articles.models import Article
+print(Article.objects.published().order_by('-published_at').first().get_absolute_url())" 2>/dev/null | tail -n 1)
+for _ in 1 2 3 4; do
+    lb_https "$article" -o /dev/null
+    web_https web1 "$article" -o /dev/null
+    web_https web2 "$article" -o /dev/null
+done
+check "the article is in both microcaches ($article)" \
+    bash -c "web_https web1 '$article' -D - -o /dev/null | grep -qi '^x-cache-status: hit' && web_https web2 '$article' -D - -o /dev/null | grep -qi '^x-cache-status: hit'"
+manage web1 shell -c "
+from articles.models import Article
+a = Article.objects.get(pk=Article.objects.published().order_by('-published_at').first().pk)
+a.status = Article.Status.DRAFT
+a.save()" >"$WORK/takedown.log" 2>&1
+taken=$(date +%s.%N)
+gone=""
+while :; do
+    now=$(date +%s.%N)
+    [ "$(lb_https "$article" -o /dev/null -w '%{http_code}')" != 200 ] \
+        && [ "$(web_https web1 "$article" -o /dev/null -w '%{http_code}')" != 200 ] \
+        && [ "$(web_https web2 "$article" -o /dev/null -w '%{http_code}')" != 200 ] && { gone=$now; break; }
+    python3 -c "import sys; sys.exit(0 if $now - $taken < 15 else 1)" || break
+    sleep 0.25
+done
+elapsed=$(python3 -c "print(round(${gone:-999} - $taken, 1))")
+check "the unpublished article is gone from the load balancer and both web hosts within 10 s (${elapsed} s)" \
+    python3 -c "import sys; sys.exit(0 if $elapsed <= 10 else 1)"
+
+phase "rolling deploy under load"
+token="release-$(date +%s)-$RANDOM"
+echo "$token" >"$WORK/src/static/cluster-test-marker.txt"
+git -C "$WORK/src" add static/cluster-test-marker.txt
+git -C "$WORK/src" commit --quiet -m "cluster test: a visible change" || fail "commit the changed release"
+old_release=$(on web1 readlink /srv/aiblogger/current)
+old_release2=$(on web2 readlink /srv/aiblogger/current)
+LB_CA=$STATE_DIR/lb1/root/etc/ssl/aiblogger/fullchain.pem
+"$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$LB_ADDR" "$DOMAIN" "$LB_CA" "$WORK/stop-load" \
+    --max 100000 --workers 4 --pause 0.01 >"$WORK/load.out" 2>&1 &
+load_pid=$!
+sleep 2
+if playbook deploy.yml deploy; then pass "deploy.yml rolls the new release over both web hosts"; else
+    fail "deploy.yml rolls the new release over both web hosts" "see artifacts/cluster-test/deploy.log"
+fi
+sleep 2
+touch "$WORK/stop-load"
+wait "$load_pid"
+load_rc=$?
+log "load: $(tail -n 1 "$WORK/load.out")"
+check "zero failed requests through the load balancer while both hosts were redeployed ($(tail -n 1 "$WORK/load.out"))" \
+    bash -c "[ $load_rc = 0 ] && [ \$(tail -n 1 '$WORK/load.out' | sed -E 's/requests=([0-9]+).*/\1/') -ge 100 ]"
+check "each host was drained in HAProxy, then put back" \
+    bash -c "[ \$(grep -c '^changed: \[web[12] -> lb1\]' '$WORK/deploy.log') = 4 ]"
+check "the migrations ran once, on web1" \
+    bash -c "grep -A2 'Ensure the database schema is migrated' '$WORK/deploy.log' | grep -qE '^(ok|changed): \[web1\]' && ! grep -A2 'Ensure the database schema is migrated' '$WORK/deploy.log' | grep -qE '^(ok|changed): \[web2\]'"
+check "both hosts serve the new release" \
+    bash -c "[ \"\$(web_https web1 /static/cluster-test-marker.txt)\" = '$token' ] && [ \"\$(web_https web2 /static/cluster-test-marker.txt)\" = '$token' ]"
+new_release=$(on web1 readlink /srv/aiblogger/current)
+new_release2=$(on web2 readlink /srv/aiblogger/current)
+
+phase "a failed host stops the roll"
+# A release whose pages fail (an unknown tag in the base template): web1 fails
+# its smoke test, rolls back, returns to HAProxy; web2 is never touched.
+echo "{% no_such_tag %}" >>"$WORK/src/jinja2/base.html"
+git -C "$WORK/src" commit --quiet -am "cluster test: every page fails"
+"$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$LB_ADDR" "$DOMAIN" "$LB_CA" "$WORK/stop-load2" \
+    --max 100000 --workers 4 --pause 0.01 >"$WORK/load2.out" 2>&1 &
+load_pid=$!
+playbook deploy.yml deploy-bad
+bad_rc=$?
+touch "$WORK/stop-load2"
+wait "$load_pid"
+load_rc=$?
+check "deploy.yml fails on the broken release" test "$bad_rc" -ne 0
+check "...web1 rolled back to its live release, web2 was never touched" \
+    bash -c "[ \"\$(on web1 readlink /srv/aiblogger/current)\" = '$new_release' ] && [ \"\$(on web2 readlink /srv/aiblogger/current)\" = '$new_release2' ] && ! grep -q 'TASK.*\[web2\]\|: \[web2\]' '$WORK/deploy-bad.log'"
+check "...both are back in HAProxy and up ($(lb_state | tr '\n' ' '))" \
+    bash -c "[ \"\$(lb_state | tr '\n' ' ')\" = 'web1 UP web2 UP ' ]"
+check "...and readers never saw the broken release ($(tail -n 1 "$WORK/load2.out"))" test "$load_rc" = 0
+git -C "$WORK/src" revert --quiet --no-edit HEAD
+
+phase "the database primary restarted"
+on db1 systemctl stop mariadb
+lb_https / -H 'Cookie: sessionid=cluster-test' -o "$WORK/503.html" -w '%{http_code}' >"$WORK/503.status"
+check "with the primary down, readers get the designed 503 page through the load balancer ($(cat "$WORK/503.status"))" \
+    bash -c "[ \"\$(cat '$WORK/503.status')\" = 503 ] && grep -q 'Back in a moment' '$WORK/503.html'"
+check "...and HAProxy keeps both web hosts in (their 503 is the right answer)" \
+    bash -c "sleep 3; [ \"\$(lb_state | tr '\n' ' ')\" = 'web1 UP web2 UP ' ]"
+on db1 systemctl start mariadb
+ok_again=""
+for _ in $(seq 30); do [ "$(status_of /)" = 200 ] && { ok_again=1; break; }; sleep 1; done
+check "the site answers 200 again when the primary is back" test -n "$ok_again"
+check "the replica reconnects by itself" \
+    bash -c "for i in \$(seq 30); do on db2 mysql -e 'SHOW SLAVE STATUS\G' | grep -q 'Slave_IO_Running: Yes' && exit 0; sleep 1; done; exit 1"
+
+phase "scale: cold pages through the load balancer, one web host against two"
+# Cold: every request carries a session cookie, so neither the microcache nor
+# the page cache answers; gunicorn renders each one. Interleaved rounds of a
+# fixed number of requests, web2 taken out of HAProxy for the one-host rounds.
+bench_round() {  # bench_round N: requests per second of N cold home pages, 8 readers
+    local t0 t1
+    rm -f "$WORK/stop-bench"
+    t0=$(date +%s.%N)
+    "$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$LB_ADDR" "$DOMAIN" "$LB_CA" "$WORK/stop-bench" \
+        --max "$1" --workers 8 >"$WORK/bench.out" 2>&1 || return 1
+    t1=$(date +%s.%N)
+    python3 -c "print(round($1 / ($t1 - $t0), 1))"
+}
+haproxy_cmd() { on lb1 sh -c "echo '$1' | python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(\"/run/haproxy/admin.sock\"); s.sendall(sys.stdin.buffer.read()); print(s.recv(65536).decode())'"; }
+one=() two=()
+for round in 1 2 3; do
+    haproxy_cmd "disable server web/web2" >/dev/null
+    sleep 1
+    one+=("$(bench_round 300)")
+    haproxy_cmd "enable server web/web2" >/dev/null
+    for _ in $(seq 10); do [ "$(lb_state | tr '\n' ' ')" = 'web1 UP web2 UP ' ] && break; sleep 1; done
+    two+=("$(bench_round 300)")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+log "cold home pages/s through HAProxy: one web host ${one[*]} (median $(median "${one[@]}")), two web hosts ${two[*]} (median $(median "${two[@]}")); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "one=${one[*]} two=${two[*]} loadavg=$(cut -d' ' -f1-3 /proc/loadavg)" >"$ARTIFACTS/scale.txt"
+check "the cold-page rounds ran without a failed request (one: ${one[*]}; two: ${two[*]})" \
+    bash -c "[ ${#one[@]} = 3 ] && [ ${#two[@]} = 3 ] && ! printf '%s\n' ${one[*]} ${two[*]} | grep -qv '^[0-9.]*$'"
+
+phase "a web host lost under load"
+"$VENV/bin/python" "$ROOT/scripts/deploy_load.py" "$LB_ADDR" "$DOMAIN" "$LB_CA" "$WORK/stop-load3" \
+    --max 100000 --workers 4 --pause 0.01 >"$WORK/load3.out" 2>&1 &
+load_pid=$!
+sleep 3
+killed_at=$(date +%s.%N)
+kill -KILL "$(cat "$STATE_DIR/web2/nspawn.pid")"
+down_after=""
+for _ in $(seq 100); do
+    [ "$(lb_state | awk '$1 == "web2" {print $2}')" = DOWN ] && { down_after=$(python3 -c "print(round($(date +%s.%N) - $killed_at, 1))"); break; }
+    sleep 0.1
+done
+sleep 5
+touch "$WORK/stop-load3"
+wait "$load_pid"
+log "load with web2 lost: $(tail -n 1 "$WORK/load3.out") (health check marked it down after ${down_after:-never} s)"
+cp "$WORK/load3.out" "$ARTIFACTS/host-lost-load.txt"
+check "HAProxy's health check takes the lost host out within 5 s (${down_after:-never} s)" \
+    python3 -c "import sys; sys.exit(0 if ${down_after:-99} <= 5 else 1)"
+check "readers lost no request to the vanished host ($(tail -n 1 "$WORK/load3.out"))" \
+    bash -c "grep -q ' failed=0$' '$WORK/load3.out'"
+check "the site answers from web1 alone" bash -c "[ \"\$(status_of /)\" = 200 ]"
+check "the image uploaded through the lost host is still served, rendition too" \
+    bash -c "[ \"\$(lb_https '$media_url' -o /dev/null -w '%{http_code}')\" = 200 ] && [ \"\$(lb_https '$rendition_url' -o /dev/null -w '%{http_code}')\" = 200 ]"
+
+phase "promote the replica"
+if playbook promote.yml promote; then pass "promote.yml makes db2 the primary and moves the web hosts to it"; else
+    fail "promote.yml" "see artifacts/cluster-test/promote.log"
+fi
+on db1 systemctl stop mariadb
+check "db2 takes writes" bash -c "[ \"\$(on db2 mysql -N -e 'SELECT @@read_only')\" = 0 ]"
+manage web1 shell -c "
+from articles.models import Tag
+Tag.objects.update_or_create(slug='after-promotion', defaults={'name': 'After promotion'})" >"$WORK/promoted.log" 2>&1
+check "with the old primary stopped, the site writes to db2 and answers 200" \
+    bash -c "[ \"\$(sql db2 \"SELECT COUNT(*) FROM articles_tag WHERE slug='after-promotion'\")\" = 1 ] && [ \"\$(status_of /)\" = 200 ]"
+
 finish

@@ -277,6 +277,29 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000  # hashed names may be cached for a year
+# A cluster's web hosts share one media store: a media host reached over SFTP
+# with a key, whose Nginx serves the files to every web host (ansible/README.md
+# "A cluster: shared media"). Unset: MEDIA_ROOT on this host.
+if env("MEDIA_SFTP_HOST", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "aiblogger.storage_sftp.AtomicSFTPStorage",
+        "OPTIONS": {
+            "host": env("MEDIA_SFTP_HOST"),
+            "root_path": env("MEDIA_SFTP_ROOT", default="/media"),
+            "params": {
+                "port": env.int("MEDIA_SFTP_PORT", default=22),
+                "username": env("MEDIA_SFTP_USER", default="aiblogger-media"),
+                "key_filename": env("MEDIA_SFTP_KEY_FILE"),
+                "timeout": 10,
+                "allow_agent": False,
+                "look_for_keys": False,
+            },
+            "known_host_file": env("MEDIA_SFTP_KNOWN_HOSTS"),
+            "file_mode": 0o644,
+            "dir_mode": 0o755,
+            "base_url": MEDIA_URL,
+        },
+    }
 
 # Uploads: Nginx's client_max_body_size is set just above this (nginx/).
 FEATURED_IMAGE_MAX_BYTES = 10 * 1024 * 1024
