@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-saves bench-newswire bench-search explain deploy-test clean
+.PHONY: help install run test test-mysql lint format migrations-check deploy-check docker-check monitoring-check stack-test image-test bench bench-peers bench-saves bench-newswire bench-search explain deploy-test cluster-test clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ explain: install ## Seed 100,000 articles into MariaDB and check the list querie
 
 deploy-test: install ## Converge a systemd-nspawn Debian host with Ansible and check it
 	bash scripts/deploy-test.sh
+
+cluster-test: install ## Converge a five-host systemd-nspawn cluster with Ansible and check it through HAProxy
+	bash scripts/cluster-test.sh
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var
