@@ -61,11 +61,12 @@ class Load:
     def worker(self):
         conn = None
         while not os.path.exists(self.args.stopfile) and self._take_one():
+            started = time.time()
             ok, detail, conn = self._get(conn)
             if not ok:
                 with self.lock:
                     self.failed += 1
-                    self.errors.append(f"{time.strftime('%H:%M:%S')} {detail}")
+                    self.errors.append(f"{time.strftime('%H:%M:%S')} started={started:.3f} {detail}")
             time.sleep(self.args.pause)
             # A new connection now and then, as separate readers would make.
             if conn is not None and self.requests % 20 == 0:
