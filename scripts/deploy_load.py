@@ -66,7 +66,8 @@ class Load:
             if not ok:
                 with self.lock:
                     self.failed += 1
-                    self.errors.append(f"{time.strftime('%H:%M:%S')} started={started:.3f} {detail}")
+                    when = time.strftime("%H:%M:%S")
+                    self.errors.append(f"{when} started={started:.3f} {detail}")
             time.sleep(self.args.pause)
             # A new connection now and then, as separate readers would make.
             if conn is not None and self.requests % 20 == 0:
