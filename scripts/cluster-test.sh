@@ -277,6 +277,7 @@ printf '%s\n' "$VAULT_PASSWORD" >"$WORK/vault-password"
 export ANSIBLE_VAULT_PASSWORD_FILE=$WORK/vault-password
 export WORK VENV ARTIFACTS
 
+trap 'rm -rf "$WORK"' EXIT
 case ${1:-all} in
 down)
     teardown
@@ -382,7 +383,7 @@ for _ in 1 2 3 4 5 6; do
 done
 for host in web1 web2; do on "$host" journalctl -q -u aiblogger.service --no-pager -n 300 >"$WORK/gunicorn-$host.log" 2>&1; done
 check "the session holds on whichever host answers (6 of $admin_ok admin pages, both hosts served some)" \
-    bash -c "[ $admin_ok = 6 ] && grep -q '\"GET /admin/ HTTP/1.1\" 200' '$WORK/gunicorn-web1.log' && grep -q '\"GET /admin/ HTTP/1.1\" 200' '$WORK/gunicorn-web2.log'"
+    bash -c "[ $admin_ok = 6 ] && grep -q '\"GET /admin/ HTTP/1.[01]\" 200' '$WORK/gunicorn-web1.log' && grep -q '\"GET /admin/ HTTP/1.[01]\" 200' '$WORK/gunicorn-web2.log'"
 
 phase "shared media"
 # An image saved through web2 (renditions are made on save), served by web1,
