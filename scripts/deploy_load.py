@@ -51,7 +51,7 @@ class Load:
         """(ok, detail, connection to reuse or None) for one GET /."""
         try:
             conn = conn or SNIConnection(self.args.address, self.args.hostname, self.context)
-            conn.request("GET", "/", headers={"Cookie": "sessionid=deploy-test-load"})
+            conn.request("GET", "/", headers={"Cookie": self.args.cookie})
             response = conn.getresponse()
             response.read()
             return response.status == 200, f"HTTP {response.status}", conn
@@ -83,6 +83,9 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     # Seconds between one worker's requests, so the loop outlasts the deploy.
     parser.add_argument("--pause", type=float, default=0.0)
+    # "sessionid" passes Nginx's microcache; the real cookie's name
+    # (__Host-sessionid in production) passes the app's page cache too.
+    parser.add_argument("--cookie", default="sessionid=deploy-test-load")
     load = Load(parser.parse_args())
     threads = [threading.Thread(target=load.worker) for _ in range(load.args.workers)]
     for thread in threads:
