@@ -214,8 +214,10 @@ boot_host() {
         --bind-ro="$WHEELHOUSE:/var/cache/aiblogger-wheelhouse" \
         >"$dir/console.log" 2>&1 </dev/null &
     echo $! >"$dir/nspawn.pid"
-    for _ in $(seq 60); do
-        leader=$(pgrep -P "$(cat "$dir/nspawn.pid")" | head -n 1)
+    # The container's PID 1 is the child of nspawn that has become systemd
+    # (nspawn's own short-lived children come first).
+    for _ in $(seq 120); do
+        leader=$(pgrep -x systemd -P "$(cat "$dir/nspawn.pid")" | head -n 1)
         [ -n "$leader" ] && break
         sleep 0.5
     done

@@ -131,3 +131,26 @@ def test_the_microcache_key_leaves_out_the_page_caches_tracking_parameters():
     assert _cache_uri(site, shared) == "/articles/a/"
     for other in ["/articles/a/?page=2&fbclid=1", "/articles/a/?fbclidx=1", "/a/%3Ffbclid=1"]:
         assert _cache_uri(site, other) == other
+
+
+def test_no_forwarded_address_is_believed_without_a_load_balancer():
+    site = render()
+    assert "set_real_ip_from" not in site
+    assert "real_ip_header" not in site
+
+
+def test_behind_a_load_balancer_only_its_address_is_believed():
+    site = render(nginx_real_ip_from=["10.0.0.10"])
+    assert re.findall(r"^set_real_ip_from (\S+);$", site, re.M) == ["10.0.0.10"]
+    assert "real_ip_header X-Forwarded-For;" in site
+    # The last address in the header: the one the load balancer set.
+    assert "real_ip_recursive off;" in site
+
+
+def test_a_clusters_media_come_from_the_media_host_with_the_same_headers():
+    local = block(render(), "location ^~ /media/ {")
+    shared = block(render(nginx_media_upstream="10.0.0.20:8090"), "location ^~ /media/ {")
+    assert "alias /srv/aiblogger/media/;" in local and "proxy_pass" not in local
+    assert "proxy_pass http://10.0.0.20:8090/;" in shared and "alias" not in shared
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Cache-Control"):
+        assert f"add_header {header}" in local and f"add_header {header}" in shared
