@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dump the database named by DATABASE_URL into a gzip file and keep the newest N.
 # Usage: DATABASE_URL=mysql://user:pass@host:3306/name scripts/backup-db.sh BACKUP_DIR [KEEP]
+# BACKUP_DATABASE_URL, when set, is dumped instead (a cluster's replica).
 # Run nightly by systemd/aiblogger-backup.timer. Exits non-zero with a one-line
 # reason on stderr when anything fails; a failed dump never replaces a good one.
 set -euo pipefail

@@ -248,8 +248,11 @@ cluster_up() {
     # The pinned requirements as wheels, once for every host (mysqlclient is
     # compiled here once instead of on each web host).
     mkdir -p "$WHEELHOUSE"
-    "$VENV/bin/pip" wheel --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" -w "$WHEELHOUSE" \
-        >"$WORK/wheelhouse.log" 2>&1 || abort "build the wheelhouse" "$(tail -n 2 "$WORK/wheelhouse.log")"
+    if [ "$(cat "$WHEELHOUSE/.requirements" 2>/dev/null)" != "$(sha256sum <"$ROOT/requirements.txt")" ]; then
+        "$VENV/bin/pip" wheel --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" -w "$WHEELHOUSE" \
+            >"$WORK/wheelhouse.log" 2>&1 || abort "build the wheelhouse" "$(tail -n 2 "$WORK/wheelhouse.log")"
+        sha256sum <"$ROOT/requirements.txt" >"$WHEELHOUSE/.requirements"
+    fi
     pass "wheelhouse of requirements.txt ($(ls "$WHEELHOUSE" | wc -l) wheels)"
     phase "boot"
     mkdir -p "$STATE_DIR"

@@ -57,3 +57,29 @@ def test_a_dump_into_an_existing_shared_directory_is_still_private(tmp_path):
     assert run.returncode == 0, run.stderr
     (dump,) = backups.glob("*.sql.gz")
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+
+
+def test_a_cluster_dumps_the_server_backup_database_url_names(tmp_path):
+    """BACKUP_DATABASE_URL (a cluster's replica) wins over DATABASE_URL (its primary)."""
+    good = database_url()
+    # Port 9 on loopback: nothing listens, so a dump from there must fail.
+    bad = good.replace(good.split("@", 1)[1].split("/", 1)[0], "127.0.0.1:9")
+    base = {**os.environ, "DATABASE_URL": good}
+    runs = {
+        name: subprocess.run(
+            ["bash", str(SCRIPT), str(tmp_path / name), "3"],
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for name, extra in {
+            "replica-down": {"BACKUP_DATABASE_URL": bad},
+            "replica-up": {"BACKUP_DATABASE_URL": good, "DATABASE_URL": bad},
+        }.items()
+    }
+    assert runs["replica-down"].returncode != 0
+    assert not list((tmp_path / "replica-down").glob("*.sql.gz"))
+    assert runs["replica-up"].returncode == 0, runs["replica-up"].stderr
+    (dump,) = (tmp_path / "replica-up").glob("*.sql.gz")
+    assert dump.stat().st_size > 0
