@@ -199,10 +199,11 @@ boot_host() {
     # Outbound TLS here is re-signed by a proxy: the hosts must trust its CA too.
     cp /usr/local/share/ca-certificates/*.crt "$dir/root/usr/local/share/ca-certificates/" 2>/dev/null
     chroot "$dir/root" update-ca-certificates >/dev/null 2>&1 || return 1
-    # Every release's virtualenv installs from the wheelhouse built once on this
-    # machine (the same Debian 12 and Python 3.11), offline: the test's hosts
-    # only; a real host installs from PyPI as the playbook says.
-    printf '[global]\nfind-links = /var/cache/aiblogger-wheelhouse\nno-index = true\n' >"$dir/root/etc/pip.conf"
+    # Every release's virtualenv takes its wheels from the wheelhouse built once
+    # on this machine (Debian 12, Python 3.11: mysqlclient compiled once), and
+    # from PyPI what this machine's newer 3.11 did not need (async-timeout for
+    # redis below 3.11.3). The test's hosts only; a real host uses PyPI.
+    printf '[global]\nfind-links = /var/cache/aiblogger-wheelhouse\n' >"$dir/root/etc/pip.conf"
     # Each host its own apt archive (a shared one's lock fails concurrent
     # installs at once), kept between runs; pip's cache is shared.
     mkdir -p "/sys/fs/cgroup/systemd/$PREFIX-$host" "/sys/fs/cgroup/unified/$PREFIX-$host"
