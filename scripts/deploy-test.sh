@@ -314,6 +314,14 @@ check "the timer and the worker polled the feed served in the guest ($newswire_i
     test "${newswire_items:-0}" -ge 2
 check "the poll ran as a task in the worker" \
     bash -c "[ \"\$(sql \"SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE task_path='newswire.tasks.poll_source_task' AND status='SUCCESSFUL'\")\" -ge 1 ]"
+# The timer may fire again (at :30) just as this looks: a run in progress has no exit yet,
+# so wait for it to finish (a oneshot, seconds) before reading how the last one ended.
+for _ in $(seq 60); do
+    case "$(in_guest systemctl show -p ActiveState --value aiblogger-newswire-poll.service)" in
+        activating | active | deactivating) sleep 1 ;;
+        *) break ;;
+    esac
+done
 check "the timer started the poll service by itself" \
     bash -c "[ \"\$(in_guest systemctl show -p Result --value aiblogger-newswire-poll.service)\" = success ] && [ \"\$(in_guest systemctl show -p ExecMainExitTimestampMonotonic --value aiblogger-newswire-poll.service)\" != 0 ]"
 check "the source's health says it succeeded" \
