@@ -71,8 +71,9 @@ stack-test: install ## gunicorn + Nginx + MariaDB on loopback, checked over real
 image-test: install ## Build the Dockerfile's default and web targets with buildah and run them under systemd-nspawn
 	bash scripts/image-test.sh
 
-bench: install ## Load-test the real stack and write the results table
+bench: install ## Load-test the real stack, time the admin lists at 1M articles, write the tables
 	bash scripts/bench.sh
+	$(PY) scripts/bench_admin_lists.py
 
 bench-peers: install ## aiblogger beside a minimal Wagtail site on the same articles
 	bash scripts/bench.sh bench_peers.py

@@ -284,6 +284,15 @@ class Article(Versioned, models.Model):
             models.Index(
                 fields=["status", "-updated_at", "-id"], name="article_status_updated_idx"
             ),
+            # The admin's change list filtered by section or featured, and its date drill-down's
+            # range seeks (aiblogger/admin_lists.py).
+            models.Index(
+                fields=["section", "-updated_at", "-id"], name="article_admin_section_idx"
+            ),
+            models.Index(
+                fields=["featured", "-updated_at", "-id"], name="article_admin_featured_idx"
+            ),
+            models.Index(fields=["published_at"], name="article_admin_date_idx"),
         ]
         constraints = [
             models.CheckConstraint(

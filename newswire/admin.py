@@ -11,7 +11,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from aiblogger.admin_lists import LargeListMixin
 from aiblogger.concurrency import ConcurrentAdmin, last_change
 from articles.markdown import sanitise_html
 
@@ -62,7 +64,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(ConcurrentAdmin):
+class SourceAdmin(LargeListMixin, ConcurrentAdmin):
     form = SourceForm
     list_display = (
         "__str__", "rights", "enabled", "last_success_at", "items_24h", "stale", "short_error",
@@ -86,7 +88,19 @@ class SourceAdmin(ConcurrentAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(recent=Count("items", filter=Q(items__first_seen_at__gte=since)))
+            # A count a source from its own index range: no join over every item.
+            .annotate(
+                recent=Coalesce(
+                    Subquery(
+                        Item.objects.filter(source=OuterRef("pk"), first_seen_at__gte=since)
+                        .order_by()
+                        .values("source")
+                        .annotate(n=Count("pk"))
+                        .values("n")
+                    ),
+                    0,
+                )
+            )
         )
 
     @admin.display(description="items in 24 h", ordering="recent")
@@ -115,6 +129,17 @@ class SourceAdmin(ConcurrentAdmin):
             self.message_user(request, f"{source}: {result}", level)
 
 
+class SourceSectionFilter(admin.RelatedFieldListFilter):
+    """By section: those that some source files into (a few rows), not a DISTINCT over items."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        used = Source.objects.filter(section__isnull=False).values("section")
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": used}, ordering=ordering
+        )
+
+
 class AgeFilter(admin.SimpleListFilter):
     title = "age"
     parameter_name = "age"
@@ -139,17 +164,22 @@ class LanguageFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(Item)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(LargeListMixin, admin.ModelAdmin):
     """The newswire desk: newest items first, each with its source, time and a link out."""
 
     list_display = (
         "headline", "source", "section", "language", "status", "published", "first_seen_at",
         "updated_flag", "link_out",
     )  # fmt: skip
-    list_filter = ("status", "source", ("source__section", admin.RelatedOnlyFieldListFilter),
+    list_filter = ("status", "source", ("source__section", SourceSectionFilter),
                    ("language", LanguageFilter), AgeFilter)  # fmt: skip
     search_fields = ("title", "summary", "authors")
     list_select_related = ("source", "source__section")
+    list_columns = (
+        "title", "summary", "language", "status", "published_at", "published_guessed",
+        "first_seen_at", "changed_at", "url", "source__name", "source__feed_url",
+        "source__section__name",
+    )  # fmt: skip
     ordering = ("-first_seen_at", "-id")
     actions = ("make_draft", "dismiss", "mark_duplicate")
     list_per_page = 50
@@ -332,7 +362,7 @@ class EventSizeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cluster)
-class EventDeskAdmin(admin.ModelAdmin):
+class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
     """Events: items from several sources about one story, grouped by the task worker.
 
     Events told by several sources come first; an event of one item is hidden unless asked.
@@ -346,6 +376,7 @@ class EventDeskAdmin(admin.ModelAdmin):
     ordering = ("-last_item_at", "-id")
     actions = ("make_draft",)
     list_per_page = 50
+    list_columns = ("title", "language", "size", "first_item_at", "last_item_at")
     fields = ("title", "language", "size", "first_item_at", "last_item_at", "items_list")
     readonly_fields = fields
 
@@ -355,7 +386,19 @@ class EventDeskAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before the annotation exists.
         return (
-            Cluster.objects.annotate(n_sources=Count("items__source", distinct=True))
+            # A subquery a row, not a GROUP BY of every event's columns (digest included).
+            Cluster.objects.annotate(
+                n_sources=Coalesce(
+                    Subquery(
+                        Item.objects.filter(cluster=OuterRef("pk"))
+                        .order_by()
+                        .values("cluster")
+                        .annotate(n=Count("source", distinct=True))
+                        .values("n")
+                    ),
+                    0,
+                )
+            )
             .order_by(*self.get_ordering(request))
             .prefetch_related(
                 Prefetch(
@@ -364,6 +407,16 @@ class EventDeskAdmin(admin.ModelAdmin):
                 )
             )
         )
+
+    def get_list_queryset(self, queryset):
+        # The sources column reads each item's source only: no text, no vectors.
+        items = (
+            Item.objects.select_related("source")
+            .only("cluster", "source__name", "source__feed_url")
+            .order_by("first_seen_at", "id")
+        )
+        listed = super().get_list_queryset(queryset)
+        return listed.prefetch_related(None).prefetch_related(Prefetch("items", queryset=items))
 
     def has_add_permission(self, request):
         return False

@@ -165,6 +165,10 @@ class Cluster(models.Model):
     class Meta:
         ordering = ["-last_item_at", "-id"]
         verbose_name = "event"
+        indexes = [
+            # The events list filtered by language, in its order.
+            models.Index(fields=["language", "-last_item_at", "-id"], name="cluster_language_idx")
+        ]
 
     def __str__(self):
         return self.title
@@ -222,7 +226,14 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "guid_hash"], name="item_unique_guid"),
         ]
-        indexes = [models.Index(fields=["status", "-first_seen_at"], name="item_desk_idx")]
+        indexes = [
+            models.Index(fields=["status", "-first_seen_at"], name="item_desk_idx"),
+            # The desk's filters in its order, and the source list's items in 24 hours.
+            models.Index(fields=["source", "-first_seen_at", "-id"], name="item_desk_source_idx"),
+            models.Index(
+                fields=["language", "-first_seen_at", "-id"], name="item_desk_language_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.title

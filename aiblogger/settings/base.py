@@ -93,7 +93,11 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
+        "OPTIONS": {
+            "context_processors": _CONTEXT_PROCESSORS,
+            # The admin lists' date drill-down (templates/admin/change_list.html).
+            "libraries": {"admin_lists": "aiblogger.admin_lists"},
+        },
     },
 ]
 
