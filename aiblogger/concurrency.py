@@ -49,6 +49,7 @@ PRESENCE_TTL = 75  # an editor not heard from for this long has left
 REVISIONS_SHOWN = 30
 # Form fields that are not content: never autosaved, never compared.
 NOT_CONTENT = {"csrfmiddlewaretoken", VERSION_FIELD, REAPPLY, "_save", "_continue", "_addanother"}
+OPENED_PREFIX = "concurrency_opened_"
 
 
 class StaleEdit(Exception):
@@ -155,7 +156,9 @@ def editor_changed(form, base, *, exclude=()):
     base_object = base._object_version.object if base is not None else None
     changed = []
     for name, field in form.fields.items():
-        if name in NOT_CONTENT or name in exclude or field.disabled:
+        if name in NOT_CONTENT or name.startswith(OPENED_PREFIX) or name in exclude:
+            continue
+        if field.disabled:
             continue
         try:
             model_field = form.instance._meta.get_field(name)
@@ -164,7 +167,11 @@ def editor_changed(form, base, *, exclude=()):
         concrete = (
             model_field is not None and model_field.concrete and not model_field.many_to_many
         )
-        if base_object is not None and concrete:
+        if name in getattr(form, "opened_fields", ()):
+            # A form-only field (no revision holds it): compare with the value the form
+            # carried when it was opened, so a re-apply does not write it back unchanged.
+            initial = form.opened_value(name)
+        elif base_object is not None and concrete:
             initial = model_field.value_from_object(base_object)
             if isinstance(initial, datetime | time) and not field.widget.supports_microseconds:
                 initial = initial.replace(microsecond=0)  # as BoundField.initial does
@@ -186,7 +193,24 @@ class VersionedFormMixin:
         self.fields[VERSION_FIELD] = forms.IntegerField(
             widget=forms.HiddenInput, required=False, initial=self.instance.version
         )
+        # A form class may name opened_fields: form-only multiple-choice fields (an m2m kept
+        # outside the model's revisions) whose value as opened travels in a hidden field,
+        # the base a re-apply compares the editor's value with.
+        for name in getattr(self, "opened_fields", ()):
+            initial = self.fields[name].initial or []
+            self.fields[OPENED_PREFIX + name] = forms.CharField(
+                widget=forms.HiddenInput,
+                required=False,
+                initial=",".join(str(getattr(value, "pk", value)) for value in initial),
+            )
         self.concurrency_conflict = None
+
+    def opened_value(self, name):
+        """The value of an opened_fields field when the form was opened (a list of pks)."""
+        if not self.is_bound:
+            return self.fields[name].initial
+        raw = self.data.get(OPENED_PREFIX + name, "")
+        return [part for part in raw.split(",") if part]
 
     def clean(self):
         data = super().clean()
@@ -278,7 +302,7 @@ def conflict(form, opened):
     theirs = {d["field"].name for d in diff if hasattr(d["field"], "name")}
     differs = []
     for name in form.changed_data:  # the form's instance is the current version
-        if name in NOT_CONTENT or name not in form.fields:
+        if name in NOT_CONTENT or name.startswith(OPENED_PREFIX) or name not in form.fields:
             continue
         field = form.fields[name]
         saved = field.prepare_value(form.get_initial_for_field(field, name))

@@ -210,6 +210,7 @@ class ArticleAdminForm(forms.ModelForm):
         }
 
     user = None  # set by ArticleAdmin.get_form
+    opened_fields = ("tag_choices",)  # tags are not in the revisions (aiblogger/concurrency.py)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -138,6 +138,25 @@ def test_reapply_keeps_their_change_where_the_editor_changed_nothing(editor, db)
     assert (saved.title, saved.body) == ("B's title", "First paragraph.\n\nA's new paragraph.")
 
 
+def test_reapply_keeps_their_tags_where_the_editor_left_the_tags_alone(editor, db):
+    weather, ferries = TagFactory(name="Weather"), TagFactory(name="Ferries")
+    article = ArticleFactory(title="Old title", body="First paragraph.", tags=[weather])
+    other = UserFactory(role="Editor", display_name="Bea Other")
+    a, b = signed_in(editor), signed_in(other)
+    opened = form_data(a.get(change_url(article)))  # A opens the form with [Weather]
+    their = article_form_data(article, tag_choices=[weather.pk, ferries.pk])
+    assert b.post(change_url(article), their).status_code == 302
+    assert set(article.tags.all()) == {weather, ferries}
+
+    typed = {**opened, "body": "First paragraph.\n\nA's new paragraph."}
+    assert a.post(change_url(article), typed).status_code == 200  # refused: stale
+    current = Article.objects.get(pk=article.pk).version
+    assert a.post(change_url(article), {**typed, "_reapply": current}).status_code == 302
+    saved = Article.objects.get(pk=article.pk)
+    assert saved.body == "First paragraph.\n\nA's new paragraph."
+    assert set(saved.tags.all()) == {weather, ferries}  # B's tag is not taken away
+
+
 def test_a_refused_save_writes_nothing_not_even_inlines_or_tags(editor, db):
     article = ArticleFactory(title="Ferries", body="Text.")
     tag = TagFactory(name="Weather")
