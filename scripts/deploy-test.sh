@@ -44,38 +44,8 @@ export ANSIBLE_CONFIG=$ROOT/ansible/ansible.cfg
 export ANSIBLE_VAULT_PASSWORD_FILE=$WORK/vault-password
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
 
-passed=0
-failed=0
-phase_name=""
-phase_start=0
-started=$(date +%s)
-
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
-pass() { passed=$((passed + 1)); log "PASS $1"; }
-fail() { failed=$((failed + 1)); log "FAIL $1${2:+: $2}"; }
-check() {  # check "description" command...: pass when the command succeeds
-    local what=$1
-    shift
-    if "$@" >"$WORK/check.out" 2>&1; then pass "$what"; else fail "$what" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"; fi
-}
-phase() {
-    phase_end
-    phase_name=$1
-    phase_start=$(date +%s)
-    log "=== $phase_name"
-}
-phase_end() {
-    if [ -n "$phase_name" ]; then log "=== $phase_name took $(($(date +%s) - phase_start)) s"; fi
-    phase_name=""
-}
-finish() {
-    phase_end
-    log "total $(($(date +%s) - started)) s"
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
-abort() { fail "$1" "${2:-}"; finish; }
+# shellcheck source=scripts/check_lib.sh
+. "$ROOT/scripts/check_lib.sh"
 
 in_guest() { "$ROOT/scripts/deploy_nsenter.sh" "$MACHINE" "$@"; }
 playbook() {  # playbook NAME.yml LOGNAME [ansible args...]
