@@ -147,7 +147,7 @@ class Backend:
             authors = ", ".join(str(int(a)) for a in doc.authors)
             values.append(f"(%s, %s, %s, %s, %s, ({authors}), %s, %s)")
             params += [
-                doc.id, doc.title, doc.standfirst, doc.body, doc.section,
+                doc.id, doc.title, doc.standfirst, doc.body, doc.section or 0,  # no NULLs in RT
                 _timestamp(doc.public_since), _timestamp(doc.updated),
             ]  # fmt: skip
         sql = (

@@ -45,6 +45,12 @@ def test_search_finds_words_in_title_standfirst_and_body(client):
     assert results[0] == "Zeppelin returns to the skies"
 
 
+def test_a_story_without_a_section_is_indexed_and_found(client):
+    """Sphinx's real-time index takes no NULL: a story outside every section is still found."""
+    ArticleFactory(published=True, title="Sectionless quokka census", section=None)
+    assert found(client, "quokka") == ["Sectionless quokka census"]
+
+
 def test_search_never_shows_unpublished_stories(client):
     ArticleFactory(published=True, title="Published glacier report")
     ArticleFactory(title="Draft glacier report")
