@@ -276,7 +276,8 @@ check "the newswire poll timer is active" in_guest systemctl is-active --quiet a
 check "the task worker service is active" in_guest systemctl is-active --quiet aiblogger-newswire-worker.service
 newswire_items=0
 for _ in $(seq 75); do  # the timer fires every minute, at :30
-    newswire_items=$(sql "SELECT COUNT(*) FROM newswire_item" 2>/dev/null)
+    # This feed's items only: seed_demo's sample feeds put items of their own in the desk.
+    newswire_items=$(sql "SELECT COUNT(*) FROM newswire_item i JOIN newswire_source s ON s.id = i.source_id WHERE s.feed_url = 'http://127.0.0.1:8765/feed.xml'" 2>/dev/null)
     [ "${newswire_items:-0}" -ge 2 ] && break
     sleep 2
 done
@@ -328,7 +329,7 @@ sys.exit(0 if any(a["labels"].get("alertname") == sys.argv[1] and a["labels"].ge
                   and a["state"] == "firing" for a in alerts) else 1)' "$1" "$2"
 }
 export -f prom_query firing
-jobs_expected="aiblogger alertmanager blackbox mysqld nginx node prometheus site"
+jobs_expected="aiblogger alertmanager blackbox mysqld nginx node prometheus search site"
 up_jobs=""
 for _ in $(seq 60); do
     up_jobs=$(prom_query 'up == 1' 2>/dev/null | sed -E 's/.*job=([^ ,]+).*/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')
