@@ -12,25 +12,26 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+# Three reports of one decision, as wires write them: the same bank, governor, day and figure.
 REPORTS = [
     (
         "Wire",
         "full",
-        "Central bank raises interest rates by half a point",
-        "The central bank lifted its main interest rate by half a point on Tuesday. "
-        "Officials said inflation had stayed too high for too long.",
+        "Bank of Norland raises interest rates to 4.5%",
+        "The Bank of Norland lifted its main interest rate by half a point to 4.5% on Tuesday. "
+        "Governor Ada Lind said inflation had stayed too high for too long.",
     ),
     (
         "Daily",
         "summary",
-        "Borrowing costs climb as central bank fights inflation",
-        "Mortgage holders face higher repayments after the central bank raised interest rates. "
-        "It was the biggest rise in twenty years.",
+        "Borrowing costs climb as Bank of Norland lifts rates to 4.5%",
+        "Mortgage holders face higher repayments after the Bank of Norland raised interest "
+        "rates to 4.5% on Tuesday. Governor Ada Lind called it the biggest rise in twenty years.",
     ),
     (
         "Headliner",
         "headline",
-        "Rates up again: what it means for your mortgage",
+        "Bank of Norland rate rise to 4.5%: what it means for your mortgage",
         "Subscribers only: a private analysis of mortgage interest rates and the central bank.",
     ),
 ]
