@@ -183,6 +183,18 @@ def editor_changed(form, base, *, exclude=()):
 
 
 # --- the form ------------------------------------------------------------------
+class OpenedValueField(forms.CharField):
+    """A hidden copy of a value as the form was opened: bookkeeping, never an edit."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False  # not in the change message, not in "what you changed"
+
+
 class VersionedFormMixin:
     """Checks the version the form was opened on; re-applies the editor's changes on demand."""
 
@@ -198,17 +210,15 @@ class VersionedFormMixin:
         # the base a re-apply compares the editor's value with.
         for name in getattr(self, "opened_fields", ()):
             initial = self.fields[name].initial or []
-            self.fields[OPENED_PREFIX + name] = forms.CharField(
-                widget=forms.HiddenInput,
-                required=False,
-                initial=",".join(str(getattr(value, "pk", value)) for value in initial),
+            self.fields[OPENED_PREFIX + name] = OpenedValueField(
+                initial=",".join(str(getattr(value, "pk", value)) for value in initial)
             )
         self.concurrency_conflict = None
 
     def opened_value(self, name):
         """The value of an opened_fields field when the form was opened (a list of pks)."""
-        if not self.is_bound:
-            return self.fields[name].initial
+        if not self.is_bound or OPENED_PREFIX + name not in self.data:
+            return self.fields[name].initial  # a client that did not send it: as now
         raw = self.data.get(OPENED_PREFIX + name, "")
         return [part for part in raw.split(",") if part]
 

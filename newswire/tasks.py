@@ -168,11 +168,31 @@ def prune_items_task():
 # only the worker that runs them loads it, never a web worker that merely enqueues.
 
 
+ASSIST_LOCK = "aiblogger-newswire-assist"
+ASSIST_LOCK_WAIT = 600  # seconds; a run over 10,000 long items takes a few minutes
+
+
 @task()
 def assist_items_task():
+    """Assist the waiting items; one worker at a time, on every host.
+
+    Two workers grouping the same items at once would each start events for them (and
+    one could empty an event the other is summarising). On MariaDB a named lock
+    serialises them: the second waits, then assists what the first left waiting
+    (usually nothing). SQLite has one writer anyway.
+    """
     from . import assist
 
-    return assist.process_items()
+    if connection.vendor != "mysql":
+        return assist.process_items()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT GET_LOCK(%s, %s)", [ASSIST_LOCK, ASSIST_LOCK_WAIT])
+        if cursor.fetchone()[0] != 1:
+            return "skipped: another worker held the assistance for too long"
+        try:
+            return assist.process_items()
+        finally:
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [ASSIST_LOCK])
 
 
 @task()
