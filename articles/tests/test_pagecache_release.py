@@ -33,9 +33,9 @@ CHANGES = [
 ]  # fmt: skip
 
 
-def _carries(value, expected):
-    """A header value carries the expected one: a whole directive, for a policy."""
-    if ";" in value or expected.startswith(("img-src", "default-src")):
+def _carries(header, value, expected):
+    """A header's value carries the expected one: a whole directive, for a policy."""
+    if header == "Content-Security-Policy":
         return expected in [directive.strip() for directive in value.split(";")]
     return expected in value
 
@@ -48,12 +48,12 @@ def test_a_changed_header_setting_is_served_at_once(
     url = article.get_absolute_url()
     client.get(url)
     with django_assert_num_queries(0):  # the page is in the cache
-        assert not _carries(client.get(url).get(header, ""), expected)
+        assert not _carries(header, client.get(url).get(header, ""), expected)
     setattr(settings, setting, value() if callable(value) else value)
     # A new client builds its middleware afresh, as a restarted worker does.
     response = Client().get(url)
     assert response.status_code == 200
-    assert _carries(response[header], expected)
+    assert _carries(header, response[header], expected)
 
 
 def test_a_new_release_directory_is_a_new_key(rf, settings, tmp_path):
