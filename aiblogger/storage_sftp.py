@@ -28,6 +28,8 @@ class AtomicSFTPStorage(SFTPStorage):
       object, and one SFTP channel must not carry two threads' requests.
     - The media host's key must already be in known_host_file: an unknown or
       changed key refuses the connection (SFTPStorage would accept and record it).
+    - Making a missing directory tolerates another thread or web host making it
+      first: two uploads into one new month's folder both succeed.
     - The file is written under a hidden temporary name and renamed into place;
       OpenSSH's SFTP rename never replaces an existing file, so a name taken
       meanwhile by another web host fails the upload instead of overwriting it.
@@ -58,6 +60,23 @@ class AtomicSFTPStorage(SFTPStorage):
         if ssh is not None:
             ssh.close()
             self._local.ssh = None
+
+    def _mkdir(self, path):
+        """Make path and its missing parents; one made meanwhile by another writer is fine."""
+        parent = posixpath.dirname(path)
+        if parent and parent != path and not self._path_exists(parent):
+            self._mkdir(parent)
+        try:
+            self.sftp.mkdir(path)
+        except OSError:
+            # SFTP answers a bare "Failure" for an existing directory: ask again.
+            if not self._path_exists(path):
+                raise
+            return  # made by the other writer, with its modes
+        if self.dir_mode is not None:
+            self.sftp.chmod(path, self.dir_mode)
+        if self.uid or self.gid:
+            self._chown(path, uid=self.uid, gid=self.gid)
 
     def _save(self, name, content):
         if is_seekable(content):

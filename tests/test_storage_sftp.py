@@ -254,3 +254,35 @@ def test_each_thread_has_its_own_connection(sftp_server):
     assert len({id(channel) for channel in channels}) == 3
     assert len(connections) == 3
     assert sorted(p.name for p in (served / "t").iterdir()) == ["0.png", "1.png", "2.png"]
+
+
+def test_a_directory_made_meanwhile_by_another_writer_is_not_an_error(sftp_server, monkeypatch):
+    """Between "does the folder exist?" and mkdir, another thread or web host made it."""
+    options, served, _ = sftp_server
+    storage = AtomicSFTPStorage(**options)
+    (served / "2026" / "12").mkdir(parents=True)
+    truthful = storage._path_exists
+    asked = set()
+
+    def stale_once(path):  # the first answer for each folder predates the other writer's mkdir
+        if path in asked:
+            return truthful(path)
+        asked.add(path)
+        return False
+
+    monkeypatch.setattr(storage, "_path_exists", stale_once)
+    storage.save("2026/12/late.png", ContentFile(b"mine"))
+    monkeypatch.undo()
+    assert asked  # the stale answers were given
+    assert (served / "2026" / "12" / "late.png").read_bytes() == b"mine"
+    storage.close()
+
+
+def test_a_directory_that_cannot_be_made_still_fails_the_upload(sftp_server):
+    options, served, _ = sftp_server
+    storage = AtomicSFTPStorage(**options)
+    (served / "blocked").write_bytes(b"a file where a folder should be")
+    with pytest.raises(OSError):
+        storage.save("blocked/inside/x.png", ContentFile(b"data"))
+    assert (served / "blocked").read_bytes() == b"a file where a folder should be"
+    storage.close()
