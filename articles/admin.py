@@ -210,6 +210,7 @@ class ArticleAdminForm(forms.ModelForm):
         }
 
     user = None  # set by ArticleAdmin.get_form
+    stored_status = None  # set by ArticleAdmin.get_form on a revision restore
     opened_fields = ("tag_choices",)  # tags are not in the revisions (aiblogger/concurrency.py)
 
     def __init__(self, *args, **kwargs):
@@ -232,7 +233,7 @@ class ArticleAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         # A draft still in a source's words is published only over an explicit confirmation.
-        reasons = publishing.blockers_on_publish(self.instance, data)
+        reasons = publishing.blockers_on_publish(self.instance, data, self.stored_status)
         if reasons and not data.get("rewrite_acknowledged"):
             self.add_error(
                 "rewrite_acknowledged",
@@ -503,7 +504,8 @@ class ArticleAdmin(LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        stored_status = getattr(request, "_status_before_restore", None)
+        return type(form.__name__, (form,), {"user": request.user, "stored_status": stored_status})
 
     def _check_post(self, request):
         """Refuse a POST that asks for what the role may not do, however it was sent."""
@@ -540,6 +542,11 @@ class ArticleAdmin(LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
     def revision_view(self, request, object_id, version_id, extra_context=None):
         self._require_reachable(request, object_id)
         self._check_post(request)
+        # django-reversion reverts the row before the form is cleaned: remember what the
+        # story was, so that restoring a published revision of a draft is a publish.
+        request._status_before_restore = (
+            Article.objects.filter(pk=unquote(object_id)).values_list("status", flat=True).first()
+        )
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):

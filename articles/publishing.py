@@ -26,15 +26,18 @@ def publish_blockers(article):
     return [reason for check in hooks.publish_blockers for reason in check(article)]
 
 
-def blockers_on_publish(article, data):
+def blockers_on_publish(article, data, stored=None):
     """What refuses this change form's save when it would publish `article` with `data`.
 
     Only a save that puts the story out (published or scheduled, from any other status) is
-    checked; an edit of a story already out is not a publish.
+    checked; an edit of a story already out is not a publish. `stored` is the status the
+    story had before the request (a revision restore has already reverted the row when the
+    form is cleaned); by default it is read from the database.
     """
     if data.get("status") != Article.Status.PUBLISHED or not article.pk:
         return []
-    stored = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
+    if stored is None:
+        stored = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
     if stored == Article.Status.PUBLISHED:
         return []
     probe = copy.copy(article)  # the text as it would be saved

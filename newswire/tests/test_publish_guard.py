@@ -4,6 +4,7 @@ editor may publish over them only by confirming the rewrite, and the history rec
 import pytest
 import reversion.models
 from django.contrib.admin.models import LogEntry
+from django.urls import reverse
 
 from articles.models import Article
 from articles.tests.admin_forms import article_form_data, change_url, changelist_url
@@ -100,5 +101,31 @@ def test_stories_without_newswire_sources_publish_as_before(client_for, editor):
     response = client.post(
         changelist_url(), {"action": "publish_now", "_selected_action": [article.pk], "index": 0}
     )
+    assert response.status_code == 302
+    assert Article.objects.get().status == Article.Status.PUBLISHED
+
+
+def test_restoring_a_published_revision_of_a_draft_needs_the_box_too(client_for, editor, draft):
+    """django-reversion reverts the row before the form is cleaned, so the restore looked
+    like an edit of a story already out and published it over the warnings."""
+    client = client_for(editor)
+    assert _publish(client, draft, rewrite_acknowledged="on").status_code == 302
+    published = reversion.models.Version.objects.get_for_object(draft).first()
+    draft.refresh_from_db()
+    data = article_form_data(draft, status="draft")
+    assert client.post(change_url(draft), data).status_code == 302
+    assert Article.objects.get().status == Article.Status.DRAFT
+
+    restore_url = reverse("admin:articles_article_revision", args=[draft.pk, published.pk])
+    draft.refresh_from_db()
+    restore = article_form_data(
+        draft, status="published", published_at_0="2026-01-05", published_at_1="10:00:00"
+    )
+    response = client.post(restore_url, restore)
+    assert response.status_code == 200
+    assert "Not published:" in response.content.decode()
+    assert Article.objects.get().status == Article.Status.DRAFT  # rolled back, nothing saved
+
+    response = client.post(restore_url, {**restore, "rewrite_acknowledged": "on"})
     assert response.status_code == 302
     assert Article.objects.get().status == Article.Status.PUBLISHED
