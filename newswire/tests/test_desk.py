@@ -126,15 +126,48 @@ def test_a_feed_that_cannot_be_read_gets_a_clear_answer(client_for, editor, feed
     assert not Source.objects.exists()
 
 
-def test_check_now_polls_and_shows_what_came_back(client_for, editor, feed_server):
-    source = Source.objects.create(
+def test_check_now_polls_in_the_worker_and_the_list_shows_the_result(
+    client_for, editor, feed_server, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    good = Source.objects.create(
         name="JA", feed_url=feed_server.add("/ja", feed_file("atom_ja.xml"))
     )
-    response = _act(client_for(editor), "check_now", [source], url=SOURCES)
+    gone = Source.objects.create(name="Gone", feed_url=feed_server.url("/missing"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _act(client_for(editor), "check_now", [good, gone], url=SOURCES)
     assert response.status_code == 302
     page = client_for(editor).get(SOURCES).content.decode()
-    assert f"JA: source {source.pk}: 2 new" in page
-    assert source.items.count() == 2
+    assert "Checking 2 source(s) in the background" in page
+    assert good.items.count() == 0  # nothing was fetched in the request
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    assert good.items.count() == 2
+    gone.refresh_from_db()
+    assert "404" in gone.last_error
+    page = client_for(editor).get(SOURCES).content.decode()
+    assert "HTTP 404" in page
+
+
+def test_check_now_answers_at_once_when_the_feed_server_never_does(
+    client_for, editor, django_capture_on_commit_callbacks
+):
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections and never answers
+    try:
+        port = listener.getsockname()[1]
+        source = Source.objects.create(name="Silent", feed_url=f"http://127.0.0.1:{port}/feed")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _act(client_for(editor), "check_now", [source], url=SOURCES)
+        assert response.status_code == 302
+        assert time.monotonic() - started < 2  # the fetch timeout here is 5 s
+    finally:
+        listener.close()
 
 
 # --- The desk --------------------------------------------------------------------------------
