@@ -110,6 +110,11 @@ def main():
             sys.exit(f"{b['where']}: duplicate key {b['key']}")
         by_key[b["key"]] = b
 
+    rights_of = {}
+    for b in blocks:
+        if rights_of.setdefault(b["source"], b["rights"]) != b["rights"]:
+            sys.exit(f"{b['where']}: {b['source']} has other rights elsewhere")
+
     items = []
     for b in blocks:
         m = re.fullmatch(r"\((\w\w)\)", b["lang"])
