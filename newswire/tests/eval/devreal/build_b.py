@@ -39,18 +39,16 @@ FIRST_DAY, LAST_DAY = date(2026, 11, 2), date(2026, 11, 15)
 GENERIC_TITLES = [
     "Live updates",
     "What we know so far",
-    "Five things to watch today",
     "Lo que sabemos",
-    "Les résultats en direct",
+    "Ce que l'on sait",
     "Liveblog",
-    "Cinq choses à surveiller ce dimanche",
-    "What to watch in today's jobs report",
 ]
 BOILERPLATE = [
-    "Subscribe to our newsletter",
-    "Jetzt den Alpenpost-Newsletter abonnieren",
-    "Abonnez-vous à notre lettre d'information",
-    "Iscriviti alla newsletter",
+    "You're listening to Riverbend 97.4",
+    "Mehr Nachrichten aus Aalen, Schwäbisch Gmünd und der Region",
+    "Science Unpacked is the weekly video series",
+    "Wissen kompakt – jeden Mittwoch",
+    "Radio Léman Info, l'info de l'arc lémanique",
 ]
 
 
