@@ -49,6 +49,7 @@ BOILERPLATE = [
     "Science Unpacked is the weekly video series",
     "Wissen kompakt – jeden Mittwoch",
     "Radio Léman Info, l'info de l'arc lémanique",
+    "Ouça a cobertura completa na Bandeirante",
 ]
 
 
