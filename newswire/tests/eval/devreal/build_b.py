@@ -1,6 +1,6 @@
 """Build devreal_b.jsonl from the hand-written source files items_b_*.txt beside it.
 
-The texts are written by hand in items_*.txt; this script only parses them, copies the
+The texts are written by hand in items_b_*.txt; this script only parses them, copies the
 text of syndicated copies from the item they copy, assigns opaque ids in publication
 order, writes the JSON Lines file, validates it and prints the counts.
 
@@ -17,7 +17,8 @@ counts). A copy takes title, summary and body from the item it copies unless it 
 its own T or S line; its body is kept only when its rights are "full", its summary only
 when they are not "headline" and the header does not say "nosummary".
 
-Event labels must start with "b-" and every item must be published (local date, as
+Every source has one rights level throughout (as the format requires). Event labels
+must start with "b-" and every item must be published (local date, as
 the outlet states it) between 2026-11-02 and 2026-11-15, so that this half can be
 concatenated with the other writer's half (ids "drb-").
 
