@@ -114,6 +114,7 @@ def main():
 
     items = []
     rights_of = {}
+    lang_of = {}
     for b in blocks:
         m = re.fullmatch(r"\((\w\w)\)", b["lang"])
         declared, true_lang = ("", m.group(1)) if m else (b["lang"], b["lang"][:2].lower())
@@ -126,6 +127,8 @@ def main():
             sys.exit(f"{b['where']}: published outside {WINDOW[0]}..{WINDOW[1]}")
         if rights_of.setdefault(b["source"], b["rights"]) != b["rights"]:
             sys.exit(f"{b['where']}: {b['source']} has rights {rights_of[b['source']]} elsewhere")
+        if lang_of.setdefault(b["source"], declared) != declared:
+            sys.exit(f"{b['where']}: {b['source']} declares {lang_of[b['source']]!r} elsewhere")
         title, summary, body = b["title"], b["summary"] or "", b["body"]
         if b["copy_of"]:
             orig = by_key.get(b["copy_of"])
