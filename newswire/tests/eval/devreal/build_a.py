@@ -40,19 +40,17 @@ WINDOW = ("2026-10-05", "2026-10-18")
 # Only for the counts printed at the end.
 GENERIC_TITLES = [
     "Live updates",
-    "What we know so far",
-    "Five things to watch today",
-    "Lo que sabemos",
-    "Les résultats en direct",
     "Liveblog",
-    "Cinq choses à surveiller ce dimanche",
-    "What to watch in today's jobs report",
+    "What we know so far",
+    "Lo que sabemos",
+    "Ce que l'on sait",
+    "Was wir wissen",
 ]
 BOILERPLATE = [
-    "Subscribe to our newsletter",
-    "Jetzt den Alpenpost-Newsletter abonnieren",
-    "Abonnez-vous à notre lettre d'information",
-    "Iscriviti alla newsletter",
+    "Get the Gazette's business briefing every weekday morning",
+    "WRVL 88.3 FM — news for the Ohio Valley",
+    "Jetzt den Elbe-Kurier-Newsletter abonnieren",
+    "The Money Shelf is a twice-weekly conversation",
 ]
 
 
