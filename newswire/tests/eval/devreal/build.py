@@ -1,0 +1,73 @@
+"""Build the development set with real wording: its two halves and their concatenation.
+
+devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18) and devreal_b.jsonl
+(items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15) were written by two
+writers; devreal.jsonl is a then b, the whole development set in one file. The shared parser,
+checks and counts are in ../handwritten.py (the source format is described there). Both halves
+also check one rights level and one declared language code per source (half b's writer asked
+only for the first; its data passes both). The whole does not check rights across halves:
+Meridian Wire and Ouest Matin have rights summary in half a and full in half b.
+
+Usage: python -m newswire.tests.eval.devreal.build
+"""
+
+from datetime import date
+from pathlib import Path
+
+from newswire.tests.eval.handwritten import HandwrittenSet, main
+
+HERE = Path(__file__).resolve().parent
+COMBINED = "devreal.jsonl"
+
+HALF_A = HandwrittenSet(
+    folder=HERE,
+    items="items_a_*.txt",
+    out="devreal_a.jsonl",
+    id_prefix="dra-",
+    window=(date(2026, 10, 5), date(2026, 10, 18)),
+    one_rights_per_source=True,
+    one_language_per_source=True,
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Liveblog",
+        "Lo que sabemos",
+        "Ce que l'on sait",
+        "Was wir wissen",
+    ),
+    boilerplate=(
+        "Get the Gazette's business briefing every weekday morning",
+        "WRVL 88.3 FM — news for the Ohio Valley",
+        "Jetzt den Elbe-Kurier-Newsletter abonnieren",
+        "The Money Shelf is a twice-weekly conversation",
+    ),
+)
+HALF_B = HandwrittenSet(
+    folder=HERE,
+    items="items_b_*.txt",
+    out="devreal_b.jsonl",
+    id_prefix="drb-",
+    window=(date(2026, 11, 2), date(2026, 11, 15)),
+    event_prefix="b-",
+    one_rights_per_source=True,
+    one_language_per_source=True,
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Lo que sabemos",
+        "Ce que l'on sait",
+        "Liveblog",
+    ),
+    boilerplate=(
+        "You're listening to Riverbend 97.4",
+        "Mehr Nachrichten aus Aalen, Schwäbisch Gmünd und der Region",
+        "Science Unpacked is the weekly video series",
+        "Wissen kompakt – jeden Mittwoch",
+        "Radio Léman Info, l'info de l'arc lémanique",
+        "Ouça a cobertura completa na Bandeirante",
+    ),
+)
+SETS = [HALF_A, HALF_B]
+
+if __name__ == "__main__":
+    main(SETS, combined=COMBINED)
