@@ -19,14 +19,25 @@ from newswire.tests.eval.handwritten import HandwrittenSet, main
 HERE = Path(__file__).resolve().parent
 COMBINED = "devreal.jsonl"
 
-HALF_A = HandwrittenSet(
-    folder=HERE,
-    items="items_a_*.txt",
-    out="devreal_a.jsonl",
-    id_prefix="dra-",
-    window=(date(2026, 10, 5), date(2026, 10, 18)),
-    one_rights_per_source=True,
-    one_language_per_source=True,
+
+def half(letter, first_day, last_day, **rules):
+    """One writer's half: items_<letter>_*.txt to devreal_<letter>.jsonl, ids dr<letter>-."""
+    return HandwrittenSet(
+        folder=HERE,
+        items=f"items_{letter}_*.txt",
+        out=f"devreal_{letter}.jsonl",
+        id_prefix=f"dr{letter}-",
+        window=(first_day, last_day),
+        one_rights_per_source=True,
+        one_language_per_source=True,
+        **rules,
+    )
+
+
+HALF_A = half(
+    "a",
+    date(2026, 10, 5),
+    date(2026, 10, 18),
     generic_titles=(
         "Live updates",
         "What we know so far",
@@ -42,15 +53,11 @@ HALF_A = HandwrittenSet(
         "The Money Shelf is a twice-weekly conversation",
     ),
 )
-HALF_B = HandwrittenSet(
-    folder=HERE,
-    items="items_b_*.txt",
-    out="devreal_b.jsonl",
-    id_prefix="drb-",
-    window=(date(2026, 11, 2), date(2026, 11, 15)),
+HALF_B = half(
+    "b",
+    date(2026, 11, 2),
+    date(2026, 11, 15),
     event_prefix="b-",
-    one_rights_per_source=True,
-    one_language_per_source=True,
     generic_titles=(
         "Live updates",
         "What we know so far",
