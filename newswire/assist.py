@@ -174,7 +174,7 @@ def stale_items():
 
 _FIELDS = (
     "id", "source_id", "source__language", "language", "title", "cluster_id", "duplicate_of_id",
-    "status", "published_at", "first_seen_at",
+    "status", "published_at", "first_seen_at", "embedding", "embedding_model",
 )  # fmt: skip
 
 
@@ -196,13 +196,17 @@ def _rows(queryset):
         last = page[-1]["id"]
 
 
-def _doc(row):
-    text = row["head"] or fetch.text_of(row["content_head"], events.TEXT_CHARS)
+def _doc(row, current=None):
+    """The engine's report of a row; its stored embedding when of the `current` model."""
+    body = fetch.text_of(row["content_head"], events.TEXT_CHARS)
     when = row["published_at"] or row["first_seen_at"]
     return events.Doc(
         key=row["id"], source=row["source_id"], language=language_code(row["language"]),
-        hours=when.timestamp() / 3600, title=row["title"], text=text,
+        hours=when.timestamp() / 3600, title=row["title"], text=row["head"] or body,
+        body=body[: events.DUPLICATE_CHARS] if row["head"] else "",
         cluster=row["cluster_id"], duplicate_of=row["duplicate_of_id"],
+        vector=from_bytes(row["embedding"])
+        if current and row["embedding"] and row["embedding_model"] == current else None,
     )  # fmt: skip
 
 
@@ -243,12 +247,14 @@ def process_items(ids=None):
     rows, new = [], []
     for row in _rows(Item.objects.filter(pk__in=pks)):
         new.append(_doc(row))
-        del row["head"], row["content_head"]  # the Doc has the text it needs
+        del row["head"], row["content_head"], row["embedding"]  # the Doc has what it needs
         rows.append(row)
     for doc in new:  # a new or changed item is placed afresh
         doc.cluster = None
         doc.duplicate_of = None
     vectors = embed([f"{doc.title}. {doc.text}" for doc in new])
+    for doc, vector in zip(new, vectors, strict=True):
+        doc.vector = vector
     start = min(doc.hours for doc in new) - CLUSTER_WINDOW_HOURS
     end = max(doc.hours for doc in new) + CLUSTER_WINDOW_HOURS
     from datetime import UTC, datetime
@@ -259,7 +265,7 @@ def process_items(ids=None):
         Q(published_at__range=span) | Q(published_at__isnull=True, first_seen_at__range=span)
     ).order_by("-first_seen_at")
     context_ids = list(context_rows.values_list("pk", flat=True)[:CONTEXT_LIMIT])
-    context = [_doc(row) for row in _rows(Item.objects.filter(pk__in=context_ids))]
+    context = [_doc(row, current) for row in _rows(Item.objects.filter(pk__in=context_ids))]
     del context_ids
     rows_by_key = {row["id"]: row for row in rows}
     _languages(new, rows)
@@ -267,6 +273,9 @@ def process_items(ids=None):
     placed = {}
     for doc in sorted(new, key=lambda d: (d.hours, d.key)):
         placed[doc.key] = engine.add(doc)
+    merged = engine.finish()  # split events healed: {absorbed event: the event it is part of}
+    placed = {key: (merged.get(e, e), original) for key, (e, original) in placed.items()}
+    del engine
     clusters = {}
     touched = set()
     for doc, vector in zip(new, vectors, strict=True):
@@ -292,6 +301,16 @@ def process_items(ids=None):
                     status=Item.Status.DUPLICATE, duplicate_of=original
                 )
             touched.add(event)
+    for absorbed, event in merged.items():
+        if isinstance(absorbed, tuple):
+            continue  # an event of this run: its reports were placed in `event` above
+        if isinstance(event, tuple):  # (never: the older event absorbs, and stored ones are)
+            continue
+        with transaction.atomic():
+            Item.objects.filter(cluster_id=absorbed).update(cluster_id=event)
+            Cluster.objects.filter(pk=absorbed).delete()
+        touched.discard(absorbed)
+        touched.add(event)
     for cluster_id in touched:
         _touch(cluster_id)
         refresh_digest(cluster_id)

@@ -149,6 +149,41 @@ def evaluate_file(path=DEV_FILE):
     return result
 
 
+def _body_html(item):
+    parts = (part.strip() for part in item["body"].split("\n\n"))
+    return "".join(f"<p>{html.escape(part)}</p>" for part in parts if part)
+
+
+def docs_of(items):
+    """The reports of a labelled set as the worker builds them (text cut as the database cuts
+    it, language detected as for a source without one), without a database: for training the
+    join decision (tests/eval/train_join.py)."""
+    from . import events, fetch
+
+    sources, docs = {}, []
+    for item in items:
+        when = item["published"]
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt_timezone.utc)
+        summary = (item["summary"] or "")[: events.TEXT_CHARS]
+        body = fetch.text_of(_body_html(item)[: events.TEXT_CHARS * 3], events.TEXT_CHARS)
+        docs.append(
+            events.Doc(
+                key=item["id"],
+                source=sources.setdefault(item["source"], len(sources)),
+                language="",
+                hours=when.timestamp() / 3600,
+                title=item["title"][:500],
+                text=summary or body,
+                body=body[: events.DUPLICATE_CHARS] if summary else "",
+            )  # fmt: skip
+        )
+    assist._languages(docs, [{"source__language": ""} for _ in docs])
+    for doc, vector in zip(docs, assist.embed(f"{d.title}. {d.text}" for d in docs), strict=True):
+        doc.vector = vector
+    return docs
+
+
 def _run(items):
     """Store the items as one newsroom's feeds would, assist them; {id: (cluster, dup, lang)}."""
     sources = {}
@@ -160,11 +195,7 @@ def _run(items):
                 name=e["source"][:200], feed_url=f"https://{slug}-{len(sources)}.eval.invalid/feed",
                 rights=e["rights"],
             )  # fmt: skip
-        body = "".join(
-            f"<p>{html.escape(part.strip())}</p>"
-            for part in e["body"].split("\n\n")
-            if part.strip()
-        )
+        body = _body_html(e)
         rows[e["id"]] = Item(
             source=sources[e["source"]], guid=f"eval-{n}", guid_hash=f"eval-{n}",
             url=f"https://eval.invalid/{n}", title=e["title"][:500], summary=e["summary"],

@@ -40,8 +40,8 @@ def test_the_sets_share_no_event_and_no_headline():
 
 def test_quality_on_the_development_set(capsys):
     """Issue 20's targets on the development set (English P >= 0.95, R >= 0.85; de/fr/es
-    F1 >= 0.85; across languages R >= 0.6 at P >= 0.9; duplicates P 1.0, R >= 0.95); English
-    recall is asserted at the measured 0.83 floor, short of the target (README)."""
+    F1 >= 0.85; across languages R >= 0.6 at P >= 0.9; duplicates P 1.0, R >= 0.95), all met
+    there (README)."""
     out = StringIO()
     call_command("evaluate_assist", "--file", str(evaluation.DEV_FILE), "--json", stdout=out)
     metrics = json.loads(out.getvalue())
@@ -50,7 +50,7 @@ def test_quality_on_the_development_set(capsys):
     assert set(events) >= {"en", "de", "fr", "es", "it", "cross"}
     assert set(events["en"]) == {"pairwise", "bcubed"} and set(events["cross"]) == {"pairwise"}
     assert events["en"]["pairwise"]["precision"] >= 0.95
-    assert events["en"]["pairwise"]["recall"] >= 0.83  # target 0.85: NOT met (0.838 measured)
+    assert events["en"]["pairwise"]["recall"] >= 0.85
     for lang in ("de", "fr", "es"):
         assert events[lang]["pairwise"]["f1"] >= 0.85
     assert events["cross"]["pairwise"]["precision"] >= 0.9

@@ -100,8 +100,12 @@ def test_an_undetermined_report_is_held_to_the_strictest_rule():
     engine = events.Engine([flood, tennis])
     engine.add(flood)
     event = engine.events[flood.cluster]
-    _sim, threshold = engine.score(tennis, event)
-    assert threshold >= max(events.JOIN_SAME_LANGUAGE, events.JOIN_CROSS_LANGUAGE)
+    undetermined = engine.score(tennis, event)[0]
+    for language in ("en", "es"):  # never more lenient than a determined reading
+        tennis.language = language
+        assert undetermined <= engine.score(tennis, event)[0]
+    tennis.language = ""
+    assert undetermined < events.JOIN_PROBABILITY
 
 
 def test_reports_in_different_languages_meet_through_names_and_numbers():
@@ -116,6 +120,76 @@ def test_reports_in_different_languages_meet_through_names_and_numbers():
     english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
     placed = run([english, german])
     assert placed[1][0] == placed[2][0]
+
+
+def test_a_full_text_copy_beside_an_originals_summary_is_a_duplicate():
+    """The original carries a summary and the full text; the copy only the full text (and no
+    language): its text is the original's body, not its summary."""
+    original = doc(1, "Frankfurt blinks: why the Jastrian bank moved so early", REPORT[:120])
+    original.body = REPORT
+    copy = doc(2, original.title, REPORT, source="b", language="", hours=1)
+    placed = run([original, copy])
+    assert placed[2][1] == 1 and placed[2][0] == placed[1][0]
+
+
+def test_numbers_and_names_meet_in_every_spelling():
+    assert events.number("2.0") == events.number("2") == "2"
+    assert events.number("1,75") == events.number("1.75") != events.number("175,000")
+    assert events.number("2,000") == events.number("2.000") == events.number("2 000") == "2000"
+    found = events.features("Zürich bank cuts", "The bank in Zurich cut its rate.", "en")
+    assert found["e:zurich"] == 3 and found["w:cut"] == 3  # "cuts" and "cut": one stem
+    assert "e:monday" not in events.features("Rates cut", "Rates fell on Monday in Halvik.")
+
+
+def test_a_name_that_starts_the_headline_is_a_name_when_others_say_so():
+    docs = [
+        doc(1, "Two dead as storm floods streets in Catania", "Rain flooded Catania.", source="a"),
+        doc(2, "Catania counts the damage", "The mayor asked for help.", source="b", hours=1),
+        doc(3, "Residents count the damage", "The mayor asked for help.", source="c", hours=2),
+    ]
+    engine = events.Engine(docs)
+    assert "e:catania" in docs[1].cross and not any("resident" in f for f in docs[2].cross)
+    assert engine is not None
+
+
+def test_one_shared_town_does_not_make_two_stories_one_event():
+    """The demo's storm and a rail strike in the same town, a day apart."""
+    storm = doc(
+        1,
+        "Storm closes Northport harbour as waves damage the north pier",
+        "Storm Elin closed the harbour at Northport; waves damaged the north pier.",
+        source="a",
+    )
+    strike = doc(2, "Rail workers at Northport to strike over pay", "", source="b", hours=20)
+    placed = run([storm, strike])
+    assert placed[1][0] != placed[2][0]
+
+
+def test_a_split_event_is_healed_by_the_merge():
+    """Two reports that each started an event (the second arrived before any report of the
+    first was near enough) are merged when later reports show they are one story."""
+    english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
+    german = doc(
+        2,
+        "Zentralbank von Jastria erhöht Leitzins auf 4,25 Prozent",
+        "Die Reserve Bank of Jastria hat den Leitzins um 25 Basispunkte auf 4,25 Prozent "
+        "angehoben, sagte Anna Lindqvist in Halvik.",
+        language="de",
+        hours=1,
+    )
+    engine = events.Engine([english, german])
+    engine.add(english)
+    engine._join(german, ("new", 99))  # as if it had found no event
+    engine.touched.add(("new", 99))
+    merged = engine.finish()
+    assert merged == {("new", 99): english.cluster}
+    assert set(engine.events) == {english.cluster}
+
+    other = doc(3, "Wildfire near Torrin forces 2,000 to leave", "Fire crews in Torrin.", hours=2)
+    engine = events.Engine([english, other])
+    engine.add(english)
+    engine.add(other)
+    assert engine.finish() == {}  # nothing in common: never merged
 
 
 def test_long_texts_are_embedded_cut_and_in_small_batches(monkeypatch):
