@@ -1,6 +1,9 @@
 """Train the join decision of newswire/events.py on labelled development sets.
 
-    .venv/bin/python newswire/tests/eval/train_join.py newswire/tests/eval/dev.jsonl [MORE.jsonl]
+    .venv/bin/python newswire/tests/eval/train_join.py dev.jsonl devreal_a.jsonl:2 ...
+
+(paths; ":2" counts a set's pairs twice: the hand-written sets' real wording against the
+template-written dev.jsonl's many look-alikes).
 
 Each report of a set is streamed, in time order, into its true events (as Miranda et al. train
 theirs): every candidate event the engine finds for it gives one example, JOIN_FEATURES of the
@@ -40,14 +43,16 @@ def examples(path):
     return np.array(rows), np.array(labels)
 
 
-def fit(x, y, l2=L2, steps=50):
+def fit(x, y, l2=L2, steps=50, weights=None):
+    """Weights of the logistic regression; `weights` (one a pair) count some pairs more."""
+    weights = np.ones(len(y)) if weights is None else weights
     w = np.zeros(x.shape[1])
     ridge = np.full(x.shape[1], l2)
     ridge[0] = 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-x @ w))
-        gradient = x.T @ (p - y) + ridge * w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(ridge)
+        gradient = x.T @ (weights * (p - y)) + ridge * w
+        hessian = (x * (weights * p * (1 - p))[:, None]).T @ x + np.diag(ridge)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -55,17 +60,23 @@ def fit(x, y, l2=L2, steps=50):
     return w
 
 
-def main(paths):
+def main(args):
     import django
 
     django.setup()
     from newswire import events
 
-    parts = [examples(path) for path in paths]
+    paths, weights, parts = [], [], []
+    for arg in args:
+        path, _, weight = str(arg).partition(":")
+        paths.append(arg)
+        parts.append(examples(path))
+        weights.append(np.full(len(parts[-1][1]), float(weight or 1)))
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    w = fit(x, y)
-    print(f"# {len(y)} pairs, {int(y.sum())} joins, from {', '.join(map(str, paths))}")
+    w = fit(x, y, weights=np.concatenate(weights))
+    names = ", ".join(Path(str(p)).name for p in paths)
+    print(f"# {len(y)} pairs, {int(y.sum())} joins, from {names}")
     print("JOIN_WEIGHTS = (")
     for name, value in zip(events.JOIN_FEATURES, w, strict=True):
         print(f"    {value:.4f},  # {name}")
