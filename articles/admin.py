@@ -22,7 +22,7 @@ from aiblogger.concurrency import ConcurrentAdmin, bump
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
-from . import policy, publishing, search
+from . import policy, publishing
 from .markdown import render_markdown
 from .models import (
     BODY_MAX_CHARS,
@@ -41,6 +41,7 @@ from .publishing import (
     article_unpublish,
     ensure_first_version,
 )
+from .search.admin import EngineSearchMixin
 
 
 def _bylines(article, version):
@@ -329,7 +330,7 @@ class BylineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
+class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
     form = ArticleAdminForm
     formfield_overrides = {
         models.ImageField: {"form_class": ImageUploadField},
@@ -345,6 +346,7 @@ class ArticleAdmin(LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
     list_columns = (
         "title", "status", "featured", "published_at", "updated_at", "version", "section__name",
     )  # fmt: skip
+    # The search box asks the search engine (articles/search/admin.py).
     search_fields = ("title", "standfirst", "body")
     date_hierarchy = "published_at"
     ordering = ("-updated_at",)
@@ -417,31 +419,6 @@ class ArticleAdmin(LargeListMixin, UploadAdminMixin, ConcurrentAdmin):
     # --- who sees and changes what -------------------------------------------
     def get_queryset(self, request):
         return policy.articles_for(request.user, super().get_queryset(request).with_bylines())
-
-    def get_search_results(self, request, queryset, search_term):
-        """The search engine's matches (articles.search), every status, newest first,
-        at most search.MAX_MATCHES of them; the list without a search if it is down."""
-        if not search.parse(search_term):
-            return queryset, False
-        try:
-            result = search.search(
-                search_term,
-                filters=search.Filters(public=False),
-                order="newest",
-                limit=search.MAX_MATCHES,
-            )
-        except search.SearchUnavailable:
-            messages.warning(
-                request, "Search is unavailable right now: the list shows every article."
-            )
-            return queryset, False
-        if result.more_than_bound:
-            messages.info(
-                request,
-                f"More than {result.bound:,} articles match: the newest {result.bound:,} "
-                "are listed. Add a word or a filter to narrow the search.",
-            )
-        return queryset.filter(pk__in=result.ids), False
 
     def get_object(self, request, object_id, from_field=None):
         """404 for an article outside the user's reach, so existence does not leak."""

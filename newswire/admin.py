@@ -23,6 +23,8 @@ from django.utils.safestring import mark_safe
 from aiblogger.admin_lists import LargeListMixin
 from aiblogger.concurrency import ConcurrentAdmin, last_change
 from articles.markdown import sanitise_html
+from articles.search import ITEMS
+from articles.search.admin import EngineSearchMixin
 
 from . import fetch
 from .drafts import make_draft
@@ -174,7 +176,7 @@ class LanguageFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(Item)
-class DeskAdmin(LargeListMixin, admin.ModelAdmin):
+class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
     """The newswire desk: newest items first, each with its source, time and a link out."""
 
     list_display = (
@@ -183,7 +185,9 @@ class DeskAdmin(LargeListMixin, admin.ModelAdmin):
     )  # fmt: skip
     list_filter = ("status", "source", ("source__section", SourceSectionFilter),
                    ("language", LanguageFilter), AgeFilter)  # fmt: skip
+    # The search box asks the search engine (articles/search/admin.py).
     search_fields = ("title", "summary", "authors")
+    search_collection = ITEMS
     list_select_related = ("source", "source__section")
     list_columns = (
         "title", "summary", "language", "status", "published_at", "published_guessed",

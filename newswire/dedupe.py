@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.db import transaction
 from django.utils import timezone
 
+from articles import search
+
 from .models import Item, Source, language_code, sha256
 
 TRACKING = re.compile(
@@ -203,6 +205,13 @@ def store(source: Source, entries, now=None):
             )
             counts[status] += 1
         Item.objects.bulk_create(new_items)
+        # bulk_create sends no signals: the new items reach the desk's search here.
+        ids = [item.pk for item in new_items]
+        if None in ids:  # a database that cannot return them (MySQL)
+            ids = Item.objects.filter(source=source, guid_hash__in=list(fresh)).values_list(
+                "pk", flat=True
+            )
+        search.index_after_commit(list(ids), search.ITEMS)
     return counts
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from aiblogger.concurrency import Versioned
@@ -298,3 +299,20 @@ def due_sources(now=None):
     return Source.objects.filter(enabled=True).filter(
         Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
     )
+
+
+# What the search index holds of an item (articles/search/collections.py, Items).
+_INDEXED = {"title", "summary", "authors", "first_seen_at", "changed_at"}
+
+
+def _reindex_item(sender, instance, update_fields=None, **kwargs):
+    """A saved item's text reaches the desk's search index after the commit; a deleted
+    item leaves it. A save of other fields (its status, its event) leaves it as it is."""
+    from articles import search
+
+    if update_fields is None or _INDEXED & set(update_fields):
+        search.index_after_commit(instance.pk, search.ITEMS)
+
+
+post_save.connect(_reindex_item, sender=Item, dispatch_uid="search-Item")
+post_delete.connect(_reindex_item, sender=Item, dispatch_uid="search-Item-deleted")

@@ -112,12 +112,12 @@ def cases(world):
             f"?section__id__exact={section.pk}", "?featured__exact=1", "?featured__exact=0",
             f"?author={writer.pk}", "?published_at__year=2026",
             "?published_at__year=2026&published_at__month=3", f"?{day}", "?p=2",
-            f"?status__exact=published&author={writer.pk}&{day}&p=2",
+            f"?status__exact=published&author={writer.pk}&{day}&p=2", "?q=story",
         ],
         ITEMS: [
             "", "?status__exact=new", f"?source__id__exact={source.pk}",
             f"?source__section__id__exact={section.pk}", "?language=de", "?age=24h",
-            "?p=2",
+            "?p=2", "?q=item",
         ],
         EVENTS: ["", "?items=all", "?items=single", "?language=en", "?p=2"],
         SOURCES: [

@@ -1,6 +1,6 @@
 """Search: the one API that reader search, the admin lists and anything later call.
 
-    result = search.search("tram line", section=3, order="newest", offset=0, limit=20)
+    result = search.search("tram line", filters=search.Filters(section=3), order="newest")
     result.ids        # article ids of this page, best first
     result.total      # how many match, at most result.bound ("more than" past it)
     result.snippets   # {id: Markup}, the matched words highlighted, HTML-escaped
@@ -12,10 +12,14 @@ Behind it one backend per engine, chosen by settings.SEARCH_URL:
 - "sphinx://host:port/index": a Sphinx searchd real-time index shared by every web
   host (articles/search/sphinx.py), the production engine (README, "Search").
 
+Two collections (collections.py) are indexed: the articles, and the newswire
+desk's items (search.search(..., collection=search.ITEMS), for the desk's list).
+
 The index holds every article (drafts too, for the admin); readers' searches ask
 only for stories public now, so a scheduled story appears when it is due. Article
 changes reach the index after their commit (index_after_commit, called by
-Article.save() and, for deletions and byline changes, by signals in models.py);
+Article.save() and, for deletions and byline changes, by signals in models.py;
+items by newswire's signals, its store and its pruning);
 `manage.py search_index --reconcile`, run nightly, repairs what a failed write
 left behind and says what it repaired.
 
@@ -35,6 +39,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from . import collections
+from .collections import ARTICLES, ITEMS, Document  # noqa: F401 - the API's names
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +127,7 @@ class Result:
     total: int  # matches found, at most bound
     bound: int  # past it, say "more than {bound}"
     query: Query = field(default_factory=Query)
+    collection: object = ARTICLES
 
     @property
     def more_than_bound(self):
@@ -127,126 +135,98 @@ class Result:
 
     @cached_property
     def snippets(self):
-        """{id: highlighted snippet} for this page's articles, from the database's text."""
-        from articles.models import Article
-
-        rows = Article.objects.filter(pk__in=self.ids).values_list("pk", "standfirst", "body")
-        return {pk: snippet(f"{lead}\n{body}", self.query.terms) for pk, lead, body in rows}
+        """{id: highlighted snippet} for this page's rows, from the database's text."""
+        texts = self.collection.texts(self.ids)
+        return {pk: snippet(text, self.query.terms) for pk, text in texts.items()}
 
 
-def search(text, *, filters=None, order="relevance", offset=0, limit=20):
-    """One page of matching article ids, the number found and their snippets.
+def search(text, *, filters=None, order="relevance", offset=0, limit=20, collection=ARTICLES):
+    """One page of matching ids, the number found and their snippets.
 
     order "relevance" blends the engine's relevance with recency (a new story
-    beats an old one of similar relevance); "newest" is newest first.
+    beats an old one of similar relevance); "newest" is newest first. collection
+    ITEMS (or "items") searches the newswire desk's items, which take no filters.
     """
+    collection = collections.get(collection)
     query = text if isinstance(text, Query) else parse(text)
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}")
+    if collection is not ARTICLES and filters is not None:
+        raise ValueError(f"{collection.noun} take no filters")
     if not query:
-        return Result([], 0, MAX_MATCHES, query)
+        return Result([], 0, MAX_MATCHES, query, collection)
     limit = max(0, min(limit, MAX_MATCHES - offset))
     if limit == 0:
-        return Result([], 0, MAX_MATCHES, query)
+        return Result([], 0, MAX_MATCHES, query, collection)
     ids, total = backend().search(
-        query, filters or Filters(), order=order, offset=offset, limit=limit,
-        now=timezone.now(), max_matches=MAX_MATCHES,
+        collection, query, filters or Filters(public=collection is ARTICLES), order=order,
+        offset=offset, limit=limit, now=timezone.now(), max_matches=MAX_MATCHES,
     )  # fmt: skip
-    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query)
+    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query, collection)
 
 
 # -- indexing ------------------------------------------------------------------------------
 
 
-@dataclass
-class Document:
-    """What the index holds of an article; every backend writes these."""
-
-    id: int
-    title: str
-    standfirst: str
-    body: str
-    section: int
-    public_since: datetime | None  # None: readers never see it (draft, review)
-    updated: datetime
-    authors: list = field(default_factory=list)
-
-
-def documents(ids=None, *, batch=1000):
-    """Documents of these article ids (all articles when None), in batches, by id."""
-    from articles.models import Article, ArticleAuthor
-
-    fields = ("pk", "title", "standfirst", "body", "section_id", "status", "published_at")
-    rows = Article.objects.order_by("pk").values_list(*fields, "updated_at")
-    last = 0
-    while True:
-        chunk = rows.filter(pk__gt=last)
-        if ids is not None:
-            chunk = chunk.filter(pk__in=ids)
-        chunk = list(chunk[:batch])
-        if not chunk:
-            return
-        last = chunk[-1][0]
-        authors = {}
-        links = ArticleAuthor.objects.filter(article_id__in=[row[0] for row in chunk])
-        for article, author in links.values_list("article_id", "author_id"):
-            authors.setdefault(article, []).append(author)
-        yield [
-            Document(
-                pk, title, lead, body, section,
-                published_at if status == Article.Status.PUBLISHED else None,
-                updated, authors.get(pk, []),
-            )
-            for pk, title, lead, body, section, status, published_at, updated in chunk
-        ]  # fmt: skip
+def documents(ids=None, *, batch=1000, collection=ARTICLES):
+    """Documents of these ids (every row when None), in batches, by id."""
+    return collections.get(collection).documents(ids, batch=batch)
 
 
 _pending = threading.local()
 
 
-def index_after_commit(article_id):
-    """Write (or drop) this article in the index once the transaction commits.
+def index_after_commit(ids, collection=ARTICLES):
+    """Write (or drop) these rows (an id or ids) in the index once the transaction commits.
 
     An index in the site's own database (FTS5) is written at once, in the same
-    transaction. Several changes of one article in a transaction make one write.
-    A write that fails is logged and left for the nightly reconcile: a story is
-    saved whether or not the engine answers.
+    transaction. Several changes of one row in a transaction make one write.
+    A write that fails is logged and left for the nightly reconcile: a story (an
+    item) is saved whether or not the engine answers.
     """
-    if backend().transactional:
-        _write([article_id])
+    collection = collections.get(collection)
+    ids = [ids] if isinstance(ids, int) else list(ids)
+    if not ids:
         return
-    pending = _pending.__dict__.setdefault("ids", set())
-    pending.add(article_id)
+    if backend().transactional:
+        _write(collection, ids)
+        return
+    pending = _pending.__dict__.setdefault("ids", {})
+    pending.setdefault(collection.name, set()).update(ids)
     transaction.on_commit(_write_pending, robust=True)
 
 
 def _write_pending():
-    ids = sorted(getattr(_pending, "ids", ()))
-    _pending.ids = set()
-    if ids:
-        _write(ids)
+    pending = getattr(_pending, "ids", {})
+    _pending.ids = {}
+    for name, ids in pending.items():
+        if ids:
+            _write(collections.get(name), sorted(ids))
 
 
-def _write(ids):
+def _write(collection, ids):
     try:
-        backend().update(ids)
+        backend().update(collection, ids)
     except SearchUnavailable as exc:
-        log.warning("Search index not updated for articles %s (%s); reconcile will", ids, exc)
+        log.warning(
+            "Search index not updated for %s %s (%s); reconcile will",
+            collection.noun, ids[:20], exc,
+        )  # fmt: skip
 
 
-def update(ids):
-    """Write these articles' current state into the index (deleted ones leave it)."""
-    backend().update(list(ids))
+def update(ids, collection=ARTICLES):
+    """Write these rows' current state into the index (deleted ones leave it)."""
+    backend().update(collections.get(collection), list(ids))
 
 
-def rebuild(progress=None):
-    """Empty the index and write every article; returns how many were written."""
-    return backend().rebuild(progress=progress)
+def rebuild(progress=None, collection=ARTICLES):
+    """Empty the collection's index and write every row; returns how many were written."""
+    return backend().rebuild(collections.get(collection), progress=progress)
 
 
-def reconcile():
-    """Repair drift between the articles and the index: (missing, stale, extra) ids fixed."""
-    return backend().reconcile()
+def reconcile(collection=ARTICLES):
+    """Repair drift between the rows and the index: (missing, stale, extra) ids fixed."""
+    return backend().reconcile(collections.get(collection))
 
 
 def health():

@@ -1,9 +1,10 @@
 """Search backend: SQLite's FTS5, in the site's own database (the embedded default).
 
-The index is the virtual table articles_search (migration 0008), one row per
-article, its rowid the article's id; filters and order read the articles table
-beside it. For development and SQLite test runs: one process, one file, no
-server. A site on MariaDB sets SEARCH_URL to the production engine.
+The index is a virtual table per collection, one row per article (articles_search,
+articles' migration 0008) or newswire item (newswire_item_search, newswire's 0011),
+its rowid the row's id; filters and order read the model's table beside it. For
+development and SQLite test runs: one process, one file, no server. A site on
+MariaDB sets SEARCH_URL to the production engine.
 """
 
 from django.db import DatabaseError, connection, transaction
@@ -11,8 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from articles.models import Article, ArticleAuthor
 
 from . import SearchUnavailable, freshness_sql
-
-TABLE = "articles_search"
+from .collections import COLLECTIONS
 
 
 def match_expression(query):
@@ -23,7 +23,7 @@ def match_expression(query):
 
 
 class Backend:
-    transactional = True  # written in the article's own transaction
+    transactional = True  # written in the row's own transaction
 
     def _check(self):
         if connection.vendor != "sqlite":
@@ -33,16 +33,46 @@ class Backend:
         self._check()
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT rowid FROM {TABLE} LIMIT 1")  # noqa: S608
+                for collection in COLLECTIONS.values():
+                    cursor.execute(f"SELECT rowid FROM {collection.fts_table} LIMIT 1")  # noqa: S608
         except DatabaseError as exc:
             raise SearchUnavailable(str(exc)) from exc
 
-    def search(self, query, filters, *, order, offset, limit, now, max_matches):
+    def search(self, collection, query, filters, *, order, offset, limit, now, max_matches):
         self._check()
         # Times as Django stores them in SQLite, so they compare as the column's text.
         now = connection.ops.adapt_datetimefield_value(now)
-        article = Article._meta.db_table
-        where, params = [f"{TABLE} MATCH %s"], [match_expression(query)]
+        table, rows = collection.fts_table, collection.model()._meta.db_table
+        where, params = [f"{table} MATCH %s"], [match_expression(query)]
+        if collection.name == "articles":
+            self._filter(filters, now, where, params)
+        time = f"a.{collection.time_column}"
+        if order == "newest":
+            order_by = f"{time} IS NULL, {time} DESC, a.id DESC"
+        else:
+            # bm25() is lower for better matches. FTS5 has no proximity ranking, so the
+            # headline weighs more than with Sphinx: an exact headline comes first.
+            age = f"MAX(0, julianday(%s) - julianday(COALESCE({time}, %s)))"
+            weights = ", ".join(map(str, collection.fts_weights))
+            order_by = f"bm25({table}, {weights}) * {freshness_sql(age)}, a.id DESC"
+        order_params = [] if order == "newest" else [now, now]
+        base = f"FROM {table} JOIN {rows} a ON a.id = {table}.rowid WHERE {' AND '.join(where)}"  # noqa: S608
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT a.id {base} ORDER BY {order_by} LIMIT %s OFFSET %s",
+                    params + order_params + [limit, offset],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                count = f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s)"  # noqa: S608
+                cursor.execute(count, params + [max_matches])
+                total = cursor.fetchone()[0]
+        except DatabaseError as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        return ids, total
+
+    @staticmethod
+    def _filter(filters, now, where, params):
         if filters.public:
             where += ["a.status = %s", "a.published_at <= %s"]
             params += [Article.Status.PUBLISHED, now]
@@ -60,91 +90,65 @@ class Backend:
         if filters.until:
             where.append("a.published_at < %s")
             params.append(connection.ops.adapt_datetimefield_value(filters.until))
-        if order == "newest":
-            order_by = "a.published_at IS NULL, a.published_at DESC, a.id DESC"
-        else:
-            # bm25() is lower for better matches. FTS5 has no proximity ranking, so the
-            # headline weighs ten times the body: an exact headline comes first.
-            age = "MAX(0, julianday(%s) - julianday(COALESCE(a.published_at, %s)))"
-            order_by = f"bm25({TABLE}, 10.0, 2.0, 1.0) * {freshness_sql(age)}"
-            order_by += ", a.id DESC"
-        order_params = [] if order == "newest" else [now, now]
-        base = (
-            f"FROM {TABLE} JOIN {article} a ON a.id = {TABLE}.rowid "  # noqa: S608
-            f"WHERE {' AND '.join(where)}"
-        )
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT a.id {base} ORDER BY {order_by} LIMIT %s OFFSET %s",
-                    params + order_params + [limit, offset],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                count = f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT %s)"  # noqa: S608
-                cursor.execute(count, params + [max_matches])
-                total = cursor.fetchone()[0]
-        except DatabaseError as exc:
-            raise SearchUnavailable(str(exc)) from exc
-        return ids, total
 
-    def _delete(self, ids):
+    def _delete(self, collection, ids):
         with connection.cursor() as cursor:
-            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [[pk] for pk in ids])  # noqa: S608
+            cursor.executemany(
+                f"DELETE FROM {collection.fts_table} WHERE rowid = %s",  # noqa: S608
+                [[pk] for pk in ids],
+            )
 
-    def clear(self):
+    def clear(self, collection=None):
+        """Empty one collection's table, or every one."""
+        chosen = [collection] if collection else COLLECTIONS.values()
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+            for each in chosen:
+                cursor.execute(f"DELETE FROM {each.fts_table}")  # noqa: S608
 
-    def update(self, ids):
-        from . import documents
-
+    def update(self, collection, ids):
         self._check()
         try:
-            # A savepoint: a failed index write leaves the article's own save intact.
+            # A savepoint: a failed index write leaves the row's own save intact.
             with transaction.atomic():
-                self._delete(ids)
+                self._delete(collection, ids)
                 with connection.cursor() as cursor:
-                    for docs in documents(ids):
-                        self._insert(cursor, docs)
+                    for docs in collection.documents(ids):
+                        self._insert(cursor, collection, docs)
         except DatabaseError as exc:
             raise SearchUnavailable(str(exc)) from exc
 
-    def _insert(self, cursor, docs):
+    def _insert(self, cursor, collection, docs):
+        columns = ", ".join(collection.fields)
+        marks = ", ".join(["%s"] * (1 + len(collection.fields)))
         cursor.executemany(
-            f"INSERT INTO {TABLE} (rowid, title, standfirst, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [(doc.id, doc.title, doc.standfirst, doc.body) for doc in docs],
+            f"INSERT INTO {collection.fts_table} (rowid, {columns}) VALUES ({marks})",  # noqa: S608
+            [(doc.id, *doc.text) for doc in docs],
         )
 
-    def rebuild(self, progress=None):
-        from . import documents
-
+    def rebuild(self, collection, progress=None):
         self._check()
         written = 0
-        self.clear()
+        self.clear(collection)
         with connection.cursor() as cursor:
-            for docs in documents():
-                self._insert(cursor, docs)
+            for docs in collection.documents():
+                self._insert(cursor, collection, docs)
                 written += len(docs)
                 if progress:
                     progress(len(docs))
         return written
 
-    def reconcile(self):
-        """Articles missing from the index and index rows with no article; fixed.
+    def reconcile(self, collection):
+        """Rows missing from the index and index rows with no row; fixed.
 
         FTS5 rows carry no time of change, so a stale row is found only by a
-        rebuild; in one SQLite file a write is in the article's own commit anyway.
+        rebuild; in one SQLite file a write is in the row's own commit anyway.
         """
         self._check()
-        article = Article._meta.db_table
+        table, rows = collection.fts_table, collection.model()._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {article} WHERE id NOT IN (SELECT rowid FROM {TABLE})"  # noqa: S608
-            )
+            cursor.execute(f"SELECT id FROM {rows} WHERE id NOT IN (SELECT rowid FROM {table})")  # noqa: S608
             missing = [row[0] for row in cursor.fetchall()]
-            cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE rowid NOT IN (SELECT id FROM {article})"  # noqa: S608
-            )
+            cursor.execute(f"SELECT rowid FROM {table} WHERE rowid NOT IN (SELECT id FROM {rows})")  # noqa: S608
             extra = [row[0] for row in cursor.fetchall()]
-        self.update(missing + extra)
+        self.update(collection, missing + extra)
         return missing, [], extra

@@ -3,7 +3,9 @@
 SphinxQL is the MySQL wire protocol, so mysqlclient (already the database
 driver) is the client. Every web host of a cluster talks to the one searchd
 named by SEARCH_URL ("sphinx://host:port/index"); the Ansible role `search`
-installs it on the hosts of the group `search`. Writes are REPLACE INTO, so
+installs it on the hosts of the group `search`. It holds two real-time indexes:
+the articles (named by SEARCH_URL) and the newswire desk's items (ITEMS_INDEX).
+Writes are REPLACE INTO, so
 writing a document twice is harmless; the index is rebuilt from the articles
 (search_index --rebuild), so a backup need not hold it.
 
@@ -21,12 +23,15 @@ import jinja2
 import MySQLdb
 
 from . import MAX_MATCHES, SearchUnavailable, freshness_sql
+from .collections import timestamp
 
 CONFIG_TEMPLATE = Path(__file__).with_name("sphinx.conf.j2")
 # A query slower than this is a hung engine: readers get "search is unavailable".
 READ_TIMEOUT = 3
 CONNECT_TIMEOUT = 2
 BATCH = 500
+# The newswire desk's items: a second RT index in the same searchd.
+ITEMS_INDEX = "newswire_items"
 
 
 def render_config(*, host, port, data_dir, log_dir, run_dir, index="articles", mem_limit="256M"):
@@ -37,10 +42,6 @@ def render_config(*, host, port, data_dir, log_dir, run_dir, index="articles", m
         search_log_dir=log_dir, search_run_dir=run_dir, search_index=index,
         search_mem_limit=mem_limit,
     )  # fmt: skip
-
-
-def _timestamp(value):
-    return int(value.timestamp()) if value else 0
 
 
 def match_expression(query):
@@ -102,11 +103,41 @@ class Backend:
     def ping(self):
         self._run([("SHOW STATUS LIKE 'uptime'", None)])
 
+    def index_of(self, collection):
+        """The RT index of a collection: SEARCH_URL's for the articles, ITEMS_INDEX beside it."""
+        return self.index if collection.name == "articles" else ITEMS_INDEX
+
     # -- search ------------------------------------------------------------------------
 
-    def search(self, query, filters, *, order, offset, limit, now, max_matches):
+    def search(self, collection, query, filters, *, order, offset, limit, now, max_matches):
         now_ts = int(now.timestamp())
         where, params = ["MATCH(%s)"], [match_expression(query)]
+        if collection.name == "articles":
+            self._filter(filters, now_ts, where, params)
+        time = collection.time_attr
+        if order == "newest":
+            # Unpublished articles (public_since 0) last, by id, for the admin.
+            select, order_by, ranker = "", f"{time} DESC, id DESC", "none"
+        else:
+            age_days = f"(IF({time} > 0, {now_ts} - {time}, 0) / 86400.0)"
+            select = f", WEIGHT() * {freshness_sql(age_days)} AS score"
+            order_by, ranker = "score DESC, id DESC", "proximity_bm25"
+        weights = ", ".join(
+            f"{name}={weight}"
+            for name, weight in zip(collection.fields, collection.weights, strict=True)
+        )
+        sql = (
+            f"SELECT id{select} FROM {self.index_of(collection)} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} "
+            f"ORDER BY {order_by} LIMIT {int(offset)}, {int(limit)} "
+            f"OPTION ranker={ranker}, max_matches={int(max_matches)}, field_weights=({weights})"
+        )
+        rows = self._run([(sql, params)])
+        meta = dict(self._run([("SHOW META LIKE 'total_found'", None)]))
+        return [row[0] for row in rows], int(meta.get("total_found", 0))
+
+    @staticmethod
+    def _filter(filters, now_ts, where, params):
         if filters.public:
             where.append("public_since BETWEEN 1 AND %s")
             params.append(now_ts)
@@ -116,109 +147,94 @@ class Backend:
                 params.append(int(value))
         if filters.since:
             where.append("public_since >= %s")
-            params.append(_timestamp(filters.since))
+            params.append(timestamp(filters.since))
         if filters.until:
             where.append("public_since < %s")
-            params.append(_timestamp(filters.until))
-        if order == "newest":
-            # Unpublished articles (public_since 0) last, by id, for the admin.
-            select, order_by, ranker = "", "public_since DESC, id DESC", "none"
-        else:
-            age_days = f"(IF(public_since > 0, {now_ts} - public_since, 0) / 86400.0)"
-            select = f", WEIGHT() * {freshness_sql(age_days)} AS score"
-            order_by, ranker = "score DESC, id DESC", "proximity_bm25"
-        sql = (
-            f"SELECT id{select} FROM {self.index} WHERE {' AND '.join(where)} "  # noqa: S608
-            f"ORDER BY {order_by} LIMIT {int(offset)}, {int(limit)} "
-            f"OPTION ranker={ranker}, max_matches={int(max_matches)}, "
-            "field_weights=(title=4, standfirst=2, body=1)"
-        )
-        rows = self._run([(sql, params)])
-        meta = dict(self._run([("SHOW META LIKE 'total_found'", None)]))
-        return [row[0] for row in rows], int(meta.get("total_found", 0))
+            params.append(timestamp(filters.until))
 
     # -- writes ------------------------------------------------------------------------
 
-    def _replace(self, docs):
+    def _replace(self, collection, docs):
         if not docs:
             return
         values, params = [], []
         for doc in docs:
-            authors = ", ".join(str(int(a)) for a in doc.authors)
-            values.append(f"(%s, %s, %s, %s, %s, ({authors}), %s, %s)")
-            params += [
-                doc.id, doc.title, doc.standfirst, doc.body, doc.section or 0,  # no NULLs in RT
-                _timestamp(doc.public_since), _timestamp(doc.updated),
-            ]  # fmt: skip
+            marks = ["%s"] * (1 + len(doc.text))
+            params += [doc.id, *doc.text]
+            for name in collection.attrs:
+                value = doc.attrs[name]
+                if isinstance(value, list):  # a multi-valued attribute: a list in the SQL
+                    marks.append("(" + ", ".join(str(int(v)) for v in value) + ")")
+                    continue
+                marks.append("%s")
+                params.append(timestamp(value) if hasattr(value, "timestamp") else value or 0)
+            values.append("(" + ", ".join(marks) + ")")
+        columns = ", ".join(("id", *collection.fields, *collection.attrs))
         sql = (
-            f"REPLACE INTO {self.index} "  # noqa: S608 - our index name; values are parameters
-            "(id, title, standfirst, body, section, authors, public_since, updated) VALUES "
+            f"REPLACE INTO {self.index_of(collection)} ({columns}) VALUES "  # noqa: S608 - our names; values are parameters
             + ", ".join(values)
         )
         self._run([(sql, params)])
 
-    def _delete(self, ids):
+    def _delete(self, collection, ids):
         if ids:
             marks = ", ".join(str(int(pk)) for pk in ids)
-            self._run([(f"DELETE FROM {self.index} WHERE id IN ({marks})", None)])  # noqa: S608
+            index = self.index_of(collection)
+            self._run([(f"DELETE FROM {index} WHERE id IN ({marks})", None)])  # noqa: S608
 
-    def update(self, ids):
-        from . import documents
-
+    def update(self, collection, ids):
         found = set()
-        for docs in documents(ids, batch=BATCH):
-            self._replace(docs)
+        for docs in collection.documents(ids, batch=BATCH):
+            self._replace(collection, docs)
             found.update(doc.id for doc in docs)
-        self._delete([pk for pk in ids if pk not in found])
+        self._delete(collection, [pk for pk in ids if pk not in found])
 
-    def clear(self):
-        self._run([(f"TRUNCATE RTINDEX {self.index}", None)])
+    def clear(self, collection=None):
+        """Empty one collection's index, or every one."""
+        names = [self.index_of(collection)] if collection else [self.index, ITEMS_INDEX]
+        self._run([(f"TRUNCATE RTINDEX {name}", None) for name in names])
 
-    def rebuild(self, progress=None):
-        from . import documents
-
-        self.clear()
+    def rebuild(self, collection, progress=None):
+        self.clear(collection)
         written = 0
-        for docs in documents(batch=BATCH):
-            self._replace(docs)
+        for docs in collection.documents(batch=BATCH):
+            self._replace(collection, docs)
             written += len(docs)
             if progress:
                 progress(len(docs))
         # Save the RAM chunk to disk and merge the disk chunks (in the background).
-        self._run([(f"FLUSH RTINDEX {self.index}", None), (f"OPTIMIZE INDEX {self.index}", None)])
+        index = self.index_of(collection)
+        self._run([(f"FLUSH RTINDEX {index}", None), (f"OPTIMIZE INDEX {index}", None)])
         return written
 
-    def _indexed(self, first, last):
+    def _indexed(self, collection, first, last):
         """{id: updated} of the index's documents with ids in [first, last]."""
         sql = (
-            f"SELECT id, updated FROM {self.index} WHERE id BETWEEN %s AND %s "  # noqa: S608
-            f"LIMIT {MAX_MATCHES} OPTION max_matches={MAX_MATCHES}"
+            f"SELECT id, updated FROM {self.index_of(collection)} "  # noqa: S608
+            f"WHERE id BETWEEN %s AND %s LIMIT {MAX_MATCHES} OPTION max_matches={MAX_MATCHES}"
         )
         return dict(self._run([(sql, [first, last])]))
 
-    def reconcile(self):
-        """Compare the articles with the index, id range by id range; fix and report."""
-        from articles.models import Article
-
+    def reconcile(self, collection):
+        """Compare the rows with the index, id range by id range; fix and report."""
         missing, stale, extra = [], [], []
-        rows = Article.objects.order_by("pk").values_list("pk", "updated_at")
-        last, top = 0, max(Article.objects.order_by("-pk").values_list("pk", flat=True)[:1] or [0])
-        step = MAX_MATCHES
-        while last < top or last == 0:
-            first = last + 1
-            last = first + step - 1
-            want = {pk: _timestamp(at) for pk, at in rows.filter(pk__gte=first, pk__lte=last)}
-            have = self._indexed(first, last)
+        model = collection.model()
+        top = max(model.objects.order_by("-pk").values_list("pk", flat=True)[:1] or [0])
+        step, last = MAX_MATCHES, 0
+        while True:
+            first, last = last + 1, last + step
+            want = collection.stamps(first, last)
+            have = self._indexed(collection, first, last)
             missing += [pk for pk in want if pk not in have]
             stale += [pk for pk in want if pk in have and have[pk] != want[pk]]
             extra += [pk for pk in have if pk not in want]
             if last >= top:
                 break
-        self.update(missing + stale + extra)
-        # Documents past the newest article (deleted ones) are extra too.
-        beyond = self._indexed(top + 1, 2**31)
-        self._delete(list(beyond))
-        return missing, stale, extra + list(beyond)
+        self.update(collection, missing + stale + extra)
+        # Documents past the newest row (deleted ones) are extra too.
+        beyond = list(self._indexed(collection, top + 1, 2**31))
+        self._delete(collection, beyond)
+        return missing, stale, extra + beyond
 
 
 class LocalSearchd:

@@ -27,6 +27,7 @@ from articles.markdown import render_markdown
 from articles.models import Article, Checkpoint, Section
 from articles.pagecache import public_cache_generation
 from articles.tests.factories import ArticleFactory
+from newswire.models import Item, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -195,12 +196,21 @@ def test_seeded_articles_are_found_by_search(client):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_search_index_rebuilds_and_reconciles_and_says_so():
     stories = [ArticleFactory(published=True, title=f"Harbour story {n}") for n in range(3)]
-    search.backend()._delete([stories[0].pk])  # drift: a write the engine missed
+    source = Source.objects.create(name="Wire", feed_url="https://wire.example/rss")
+    item = Item.objects.create(source=source, guid="1", guid_hash="1", title="Harbour wire")
+    search.backend()._delete(search.ARTICLES, [stories[0].pk])  # drift: writes the engine missed
+    search.backend()._delete(search.ITEMS, [item.pk])
     out = run("search_index", "--reconcile")
-    assert out.startswith("Search index reconciled: 1 missing, 0 out of date, 0 no longer there")
+    assert out.startswith(
+        "Search index of the articles reconciled: 1 missing, 0 out of date, 0 no longer there"
+    )
     assert f"missing: {stories[0].pk}" in out
-    assert run("search_index", "--rebuild") == "Search index rebuilt: 3 articles.\n"
+    assert "Search index of the newswire items reconciled: 1 missing, 0 out of date" in out
+    assert f"missing: {item.pk}" in out.split("items reconciled")[1]
+    out = run("search_index", "--rebuild")
+    assert out == "Search index rebuilt: 3 articles, 1 newswire item.\n"
     assert sorted(search.search("harbour").ids) == sorted(story.pk for story in stories)
+    assert search.search("harbour", collection=search.ITEMS).ids == [item.pk]
 
 
 def test_search_index_without_an_engine_exits_with_one_line(settings):

@@ -276,14 +276,14 @@ def test_reconcile_repairs_drift_and_says_what_it_repaired():
     lost = ArticleFactory(published=True, title="Lost story")
     stale = ArticleFactory(published=True, title="Stale story")
     engine = search.backend()
-    engine.update([kept.pk, lost.pk, stale.pk])
+    search.update([kept.pk, lost.pk, stale.pk])
     # Drift: a write the index missed, one it never heard of, one it kept too long.
     from articles.models import Article
 
     Article.objects.filter(pk=stale.pk).update(
         title="Fresh story", updated_at=timezone.now() + timedelta(seconds=5)
     )
-    engine._delete([lost.pk])
+    engine._delete(search.ARTICLES, [lost.pk])
     missing, changed, extra = search.reconcile()
     assert lost.pk in missing
     if not engine.transactional:  # FTS5 rows carry no time of change

@@ -2,7 +2,7 @@
 the site and the admin list still work, and search comes back with the engine.
 
 On MariaDB the session's real searchd (conftest.py) is stopped, and frozen with
-SIGSTOP for the hung case; on SQLite the FTS5 table is taken away.
+SIGSTOP for the hung case; on SQLite the FTS5 tables are taken away.
 """
 
 import os
@@ -14,6 +14,7 @@ from django.db import connection
 
 from articles import search
 from articles.search import sphinx
+from articles.search.collections import COLLECTIONS
 from articles.tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -28,13 +29,16 @@ def engine_stopped(searchd):
         finally:
             searchd.start()
     else:
+        tables = [collection.fts_table for collection in COLLECTIONS.values()]
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE articles_search RENAME TO articles_search_away")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE articles_search_away RENAME TO articles_search")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
 
 
 def assert_unavailable_page(response):

@@ -1,10 +1,11 @@
-"""Build or repair the search engine's index of the articles (articles.search).
+"""Build or repair the search engine's indexes: the articles and the newswire desk's
+items (articles.search).
 
---rebuild empties the index and writes every article, with a progress bar
-(after a restore, a new engine host, or a change of the index's fields).
+--rebuild empties the indexes and writes every article and item, with a progress
+bar (after a restore, a new engine host, or a change of the index's fields).
 --reconcile (nightly, by the aiblogger-search-reconcile timer) compares the
-articles with the index, repairs what differs and says what it repaired:
-a write the engine missed while it was down, a deleted story still indexed.
+rows with the indexes, repairs what differs and says what it repaired: a write
+the engine missed while it was down, a deleted story still indexed.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,7 +13,7 @@ from tqdm import tqdm
 
 from aiblogger.metrics import JobTimer
 from articles import search
-from articles.models import Article
+from articles.search.collections import COLLECTIONS, counted
 
 
 class Command(BaseCommand):
@@ -35,23 +36,27 @@ class Command(BaseCommand):
             raise CommandError(f"The search engine did not answer: {exc}") from exc
 
     def _rebuild(self, verbosity):
-        with tqdm(
-            total=Article.objects.count(),
-            desc="indexing",
-            unit="art",
-            disable=verbosity == 0,
-            file=self.stderr._out,
-        ) as progress:
-            written = search.rebuild(progress=progress.update)
-        self.stdout.write(f"Search index rebuilt: {written} articles.")
+        written = {}
+        for collection in COLLECTIONS.values():
+            with tqdm(
+                total=collection.model().objects.count(),
+                desc=f"indexing {collection.noun}",
+                unit="row",
+                disable=verbosity == 0,
+                file=self.stderr._out,
+            ) as progress:
+                written[collection] = search.rebuild(progress.update, collection)
+        counts = ", ".join(counted(count, collection) for collection, count in written.items())
+        self.stdout.write(f"Search index rebuilt: {counts}.")
 
     def _reconcile(self):
-        missing, stale, extra = search.reconcile()
-        self.stdout.write(
-            f"Search index reconciled: {len(missing)} missing, {len(stale)} out of date, "
-            f"{len(extra)} no longer there; all repaired."
-        )
-        for label, ids in (("missing", missing), ("out of date", stale), ("extra", extra)):
-            if ids:
-                shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
-                self.stdout.write(f"  {label}: {shown}")
+        for collection in COLLECTIONS.values():
+            missing, stale, extra = search.reconcile(collection)
+            self.stdout.write(
+                f"Search index of the {collection.noun} reconciled: {len(missing)} missing, "
+                f"{len(stale)} out of date, {len(extra)} no longer there; all repaired."
+            )
+            for label, ids in (("missing", missing), ("out of date", stale), ("extra", extra)):
+                if ids:
+                    shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+                    self.stdout.write(f"  {label}: {shown}")
