@@ -4,7 +4,7 @@
 # virtualenv; the runtime stages carry only the MariaDB/MySQL client library.
 # docker-compose.yml puts Nginx (nginx/aiblogger.conf.j2) in front of it.
 #
-# Two targets:
+# Two targets of the app (and `search`, the search engine for docker-compose.yml):
 # - `runtime` (the default, last stage): everything, for the task worker and
 #   the commands (`manage.py db_worker`, `refresh_assist`);
 # - `web` (`--target web`): the same app without the machine assistance's model
@@ -39,6 +39,22 @@ FROM build-tools AS build
 RUN python3 -m venv /app/.venv \
  && /app/.venv/bin/pip install --no-cache-dir -r requirements.txt \
  && /app/.venv/bin/pip uninstall --yes --quiet pip setuptools
+
+# The search engine docker-compose.yml runs (`--target search`): Debian's Sphinx
+# searchd and nothing else. Its configuration is rendered by compose's setup
+# (scripts/stack_docker.py) from articles/search/sphinx.conf.j2, the template the
+# Ansible role and the tests render; its index is rebuilt from the database.
+FROM debian:bookworm-slim AS search
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends sphinxsearch \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/sphinxsearch/data /var/log/sphinxsearch /run/sphinxsearch \
+ && chown sphinxsearch:sphinxsearch /var/lib/sphinxsearch/data /var/log/sphinxsearch \
+      /run/sphinxsearch
+USER sphinxsearch
+EXPOSE 9306
+CMD ["searchd", "--config", "/etc/aiblogger-search/sphinx.conf", "--nodetach"]
 
 FROM ${PYTHON_IMAGE} AS runtime-base
 ENV PYTHONDONTWRITEBYTECODE=1 \

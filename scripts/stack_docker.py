@@ -6,7 +6,9 @@ stack_docker.py health              HEALTHCHECK: GET /healthz on GUNICORN_BIND
 stack_docker.py setup OUT           compose's one-shot setup: a secret key and a
                                     self-signed certificate (first run only), the
                                     Nginx site rendered from nginx/aiblogger.conf.j2,
-                                    the maintenance pages and the static files
+                                    searchd's configuration from
+                                    articles/search/sphinx.conf.j2, the maintenance
+                                    pages and the static files
 """
 
 # ruff: noqa: S603, S606, S607 (fixed command lines; exec of the given command is the point)
@@ -19,6 +21,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# docker-compose.yml's SEARCH_URL names this port on the service `search`.
+SEARCH_PORT = 9306
 
 
 def run(command):
@@ -66,7 +70,7 @@ def setup(out):
 
     out = Path(out)
     server_name = os.environ.get("SERVER_NAME", "localhost")
-    for sub in ("conf.d", "static", "pages", "tls", "secrets"):
+    for sub in ("conf.d", "static", "pages", "tls", "secrets", "search"):
         (out / sub).mkdir(parents=True, exist_ok=True)
 
     key_file = out / "secrets" / "django_secret_key"
@@ -110,6 +114,8 @@ def setup(out):
             nginx_microcache_seconds=int(os.environ.get("MICROCACHE_SECONDS", "5")),
         )
     )
+    # The search service's searchd (Dockerfile target `search`), on the compose network.
+    (out / "search" / "sphinx.conf").write_text(search_config())
     for name in ("maintenance.html", "413.html"):
         shutil.copyfile(REPO / "nginx" / "pages" / name, out / "pages" / name)
     # Each release's static files replace the last one's.
@@ -120,6 +126,29 @@ def setup(out):
         os.environ.get("STATIC_ROOT", REPO / "var" / "static"), static, dirs_exist_ok=True
     )
     print(f"stack_docker: Nginx site for {server_name} ready")
+
+
+def search_config(
+    data_dir="/var/lib/sphinxsearch/data",
+    log_dir="/var/log/sphinxsearch",
+    run_dir="/run/sphinxsearch",
+    address="0.0.0.0",  # noqa: S104 - the compose network only; no port is published
+    port=SEARCH_PORT,
+):
+    """searchd's configuration for compose's search service, from the servers' template."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from stack_lib import render_template
+
+    return render_template(
+        REPO / "articles" / "search" / "sphinx.conf.j2",
+        search_listen_address=address,
+        search_port=port,
+        search_index="articles",
+        search_data_dir=data_dir,
+        search_log_dir=log_dir,
+        search_run_dir=run_dir,
+        search_mem_limit=os.environ.get("SEARCH_MEM_LIMIT", "256M"),
+    )
 
 
 def main(argv):
