@@ -3,6 +3,7 @@
     result = search.search("tram line", filters=search.Filters(section=3), order="newest")
     result.ids        # article ids of this page, best first
     result.total      # how many match, at most result.bound ("more than" past it)
+    result.newest     # N when only the newest N matches were ranked (very common words)
     result.snippets   # {id: Markup}, the matched words highlighted, HTML-escaped
 
 Behind it one backend per engine, chosen by settings.SEARCH_URL:
@@ -128,6 +129,9 @@ class Result:
     bound: int  # past it, say "more than {bound}"
     query: Query = field(default_factory=Query)
     collection: object = ARTICLES
+    # Every word is in most stories: only the newest this many matches were ranked
+    # (the engine stopped there; say so on the page). None: every match was ranked.
+    newest: int | None = None
 
     @property
     def more_than_bound(self):
@@ -158,11 +162,11 @@ def search(text, *, filters=None, order="relevance", offset=0, limit=20, collect
     limit = max(0, min(limit, MAX_MATCHES - offset))
     if limit == 0:
         return Result([], 0, MAX_MATCHES, query, collection)
-    ids, total = backend().search(
+    ids, total, newest = backend().search(
         collection, query, filters or Filters(public=collection is ARTICLES), order=order,
         offset=offset, limit=limit, now=timezone.now(), max_matches=MAX_MATCHES,
     )  # fmt: skip
-    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query, collection)
+    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query, collection, newest)
 
 
 # -- indexing ------------------------------------------------------------------------------
@@ -214,9 +218,12 @@ def _write(collection, ids):
         )  # fmt: skip
 
 
-def update(ids, collection=ARTICLES):
-    """Write these rows' current state into the index (deleted ones leave it)."""
-    backend().update(collections.get(collection), list(ids))
+def update(ids, collection=ARTICLES, *, bulk=False):
+    """Write these rows' current state into the index (deleted ones leave it).
+
+    bulk: off the request path (a seed, a repair), so the writes may wait for the
+    engine (a server saving its memory to disk) instead of failing after seconds."""
+    backend().update(collections.get(collection), list(ids), bulk=bulk)
 
 
 def rebuild(progress=None, collection=ARTICLES):

@@ -69,7 +69,7 @@ class Backend:
                 total = cursor.fetchone()[0]
         except DatabaseError as exc:
             raise SearchUnavailable(str(exc)) from exc
-        return ids, total
+        return ids, total, None  # SQLite ranks every match: no bound on the ranking
 
     @staticmethod
     def _filter(filters, now, where, params):
@@ -105,7 +105,7 @@ class Backend:
             for each in chosen:
                 cursor.execute(f"DELETE FROM {each.fts_table}")  # noqa: S608
 
-    def update(self, collection, ids):
+    def update(self, collection, ids, bulk=False):  # bulk: the engine's writes wait longer
         self._check()
         try:
             # A savepoint: a failed index write leaves the row's own save intact.

@@ -28,8 +28,28 @@ from .collections import timestamp
 CONFIG_TEMPLATE = Path(__file__).with_name("sphinx.conf.j2")
 # A query slower than this is a hung engine: readers get "search is unavailable".
 READ_TIMEOUT = 3
+# A rebuild's writes wait this long: searchd holds them while it saves a full RAM
+# chunk (rt_mem_limit) to disk, which took over 3 s at 512 MB here.
+BULK_TIMEOUT = 600
 CONNECT_TIMEOUT = 2
 BATCH = 500
+# Document ids count down from DOC_BASE (id = DOC_BASE - the row's id). searchd reads
+# matches in ascending document id, so it meets the newest rows (the highest ids)
+# first, and a search it stops early (OPTION cutoff) has seen the newest matches.
+DOC_BASE = 2**40
+# A query expected to match COMMON_MATCHES documents or more (its words' shares of
+# the index multiplied, as if independent: one word in every story, or several in
+# most) would rank them all (150-370 ms for 900,000 at 1M articles here): it ranks
+# the newest NEWEST_MATCHES matches instead (about 5 ms), and the page says so.
+COMMON_MATCHES = 100_000
+# Relevance: first the longest run of the query's words in order in any one field
+# (an exact headline, a phrase in the body), then Sphinx's proximity_bm25 (that run
+# length per field times the field's weight, plus BM25). proximity_bm25 alone let a
+# single query word in a headline beat all of the words side by side in a body: at
+# 1M articles, 2-3 common body words unquoted found their story on page one 49 % of
+# the time, and 67 % with this (README, "Search").
+RANKER = "expr('top(lcs)*10000 + sum(lcs*user_weight)*1000 + bm25')"
+NEWEST_MATCHES = 10_000
 # The newswire desk's items: a second RT index in the same searchd.
 ITEMS_INDEX = "newswire_items"
 
@@ -42,6 +62,14 @@ def render_config(*, host, port, data_dir, log_dir, run_dir, index="articles", m
         search_log_dir=log_dir, search_run_dir=run_dir, search_index=index,
         search_mem_limit=mem_limit,
     )  # fmt: skip
+
+
+def doc_id(pk):
+    return DOC_BASE - int(pk)
+
+
+def row_id(doc):
+    return DOC_BASE - int(doc)
 
 
 def match_expression(query):
@@ -61,27 +89,31 @@ class Backend:
         if not self.index.isidentifier():
             raise ValueError(f"SEARCH_URL: bad index name {self.index!r}")
         self.local = threading.local()
+        self.sizes = {}  # index: (documents, until)
 
     # -- connection --------------------------------------------------------------------
 
-    def _connect(self):
+    def _connect(self, timeout):
         try:
             return MySQLdb.connect(
                 host=self.host, port=self.port, connect_timeout=CONNECT_TIMEOUT,
-                read_timeout=READ_TIMEOUT, write_timeout=READ_TIMEOUT, charset="utf8",
+                read_timeout=timeout, write_timeout=timeout, charset="utf8",
             )  # fmt: skip
         except MySQLdb.Error as exc:
             raise SearchUnavailable(f"searchd at {self.host}:{self.port}: {exc}") from exc
 
-    def _run(self, statements):
+    def _run(self, statements, *, bulk=False):
         """Run (sql, params) statements on this thread's connection; the last one's rows.
 
         A broken connection is dropped and tried once more from a new one (searchd
-        restarted); a second failure is SearchUnavailable.
+        restarted); a second failure is SearchUnavailable. bulk: a rebuild's or a
+        reconcile's writes, off the request path, on a connection that waits
+        BULK_TIMEOUT (searchd holds writes while it saves a full RAM chunk to disk).
         """
+        slot, timeout = ("bulk", BULK_TIMEOUT) if bulk else ("connection", READ_TIMEOUT)
         for attempt in (1, 2):
-            connection = getattr(self.local, "connection", None) or self._connect()
-            self.local.connection = connection
+            connection = getattr(self.local, slot, None) or self._connect(timeout)
+            setattr(self.local, slot, connection)
             try:
                 with connection.cursor() as cursor:
                     rows = None
@@ -90,12 +122,12 @@ class Backend:
                         rows = cursor.fetchall()
                     return rows
             except MySQLdb.OperationalError as exc:
-                self.local.connection = None
+                setattr(self.local, slot, None)
                 connection.close()
                 if attempt == 2 or "timed out" in str(exc) or "Lost connection" in str(exc):
                     raise SearchUnavailable(str(exc)) from exc
             except MySQLdb.Error as exc:
-                self.local.connection = None
+                setattr(self.local, slot, None)
                 connection.close()
                 raise SearchUnavailable(str(exc)) from exc
         raise AssertionError("unreachable")
@@ -110,31 +142,63 @@ class Backend:
     # -- search ------------------------------------------------------------------------
 
     def search(self, collection, query, filters, *, order, offset, limit, now, max_matches):
+        """(ids, total, newest): newest is NEWEST_MATCHES when only that many of the
+        newest matches were ranked (every word very common), else None."""
         now_ts = int(now.timestamp())
+        index = self.index_of(collection)
         where, params = ["MATCH(%s)"], [match_expression(query)]
         if collection.name == "articles":
             self._filter(filters, now_ts, where, params)
         time = collection.time_attr
         if order == "newest":
-            # Unpublished articles (public_since 0) last, by id, for the admin.
-            select, order_by, ranker = "", f"{time} DESC, id DESC", "none"
+            # Unpublished articles (public_since 0) last, newest written first, for the admin.
+            select, order_by, ranker = "", f"{time} DESC, id ASC", "none"
         else:
             age_days = f"(IF({time} > 0, {now_ts} - {time}, 0) / 86400.0)"
             select = f", WEIGHT() * {freshness_sql(age_days)} AS score"
-            order_by, ranker = "score DESC, id DESC", "proximity_bm25"
+            order_by, ranker = "score DESC, id ASC", RANKER
         weights = ", ".join(
             f"{name}={weight}"
             for name, weight in zip(collection.fields, collection.weights, strict=True)
         )
+        newest = NEWEST_MATCHES if self._all_common(index, query) else None
+        cutoff = f", cutoff={newest}" if newest else ""
         sql = (
-            f"SELECT id{select} FROM {self.index_of(collection)} "  # noqa: S608
-            f"WHERE {' AND '.join(where)} "
+            f"SELECT id{select} FROM {index} WHERE {' AND '.join(where)} "  # noqa: S608
             f"ORDER BY {order_by} LIMIT {int(offset)}, {int(limit)} "
-            f"OPTION ranker={ranker}, max_matches={int(max_matches)}, field_weights=({weights})"
+            f"OPTION ranker={ranker}, max_matches={int(max_matches)}{cutoff}, "
+            f"field_weights=({weights})"
         )
         rows = self._run([(sql, params)])
         meta = dict(self._run([("SHOW META LIKE 'total_found'", None)]))
-        return [row[0] for row in rows], int(meta.get("total_found", 0))
+        total = int(meta.get("total_found", 0))
+        stopped = newest if newest and total >= newest else None
+        return [row_id(row[0]) for row in rows], total, stopped
+
+    def _all_common(self, index, query):
+        """True when the query is expected to match at least COMMON_MATCHES documents,
+        from the dictionary's counts (read without searching) and the index's size."""
+        words = " ".join(dict.fromkeys(word.lower() for word in query.terms))
+        # Rows: position, tokenized, normalized, documents, hits (all chunks summed).
+        rows = self._run([("CALL KEYWORDS(%s, %s, 1)", [words, index])])
+        counts = [int(row[3]) for row in rows or ()]
+        if not counts or min(counts) < COMMON_MATCHES:
+            return False
+        size = max(self._size(index), *counts)
+        expected = size
+        for count in counts:
+            expected *= count / size
+        return expected >= COMMON_MATCHES
+
+    def _size(self, index):
+        """Documents in the index, read at most once a minute per process."""
+        cached = self.sizes.get(index)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        status = dict(self._run([(f"SHOW INDEX {index} STATUS", None)]))
+        size = int(status.get("indexed_documents", 0))
+        self.sizes[index] = (size, time.monotonic() + 60)
+        return size
 
     @staticmethod
     def _filter(filters, now_ts, where, params):
@@ -154,13 +218,13 @@ class Backend:
 
     # -- writes ------------------------------------------------------------------------
 
-    def _replace(self, collection, docs):
+    def _replace(self, collection, docs, bulk=False):
         if not docs:
             return
         values, params = [], []
         for doc in docs:
             marks = ["%s"] * (1 + len(doc.text))
-            params += [doc.id, *doc.text]
+            params += [doc_id(doc.id), *doc.text]
             for name in collection.attrs:
                 value = doc.attrs[name]
                 if isinstance(value, list):  # a multi-valued attribute: a list in the SQL
@@ -174,46 +238,47 @@ class Backend:
             f"REPLACE INTO {self.index_of(collection)} ({columns}) VALUES "  # noqa: S608 - our names; values are parameters
             + ", ".join(values)
         )
-        self._run([(sql, params)])
+        self._run([(sql, params)], bulk=bulk)
 
-    def _delete(self, collection, ids):
+    def _delete(self, collection, ids, bulk=False):
         if ids:
-            marks = ", ".join(str(int(pk)) for pk in ids)
+            marks = ", ".join(str(doc_id(pk)) for pk in ids)
             index = self.index_of(collection)
-            self._run([(f"DELETE FROM {index} WHERE id IN ({marks})", None)])  # noqa: S608
+            self._run([(f"DELETE FROM {index} WHERE id IN ({marks})", None)], bulk=bulk)  # noqa: S608
 
-    def update(self, collection, ids):
+    def update(self, collection, ids, bulk=False):
         found = set()
         for docs in collection.documents(ids, batch=BATCH):
-            self._replace(collection, docs)
+            self._replace(collection, docs, bulk)
             found.update(doc.id for doc in docs)
-        self._delete(collection, [pk for pk in ids if pk not in found])
+        self._delete(collection, [pk for pk in ids if pk not in found], bulk)
 
     def clear(self, collection=None):
         """Empty one collection's index, or every one."""
         names = [self.index_of(collection)] if collection else [self.index, ITEMS_INDEX]
-        self._run([(f"TRUNCATE RTINDEX {name}", None) for name in names])
+        self._run([(f"TRUNCATE RTINDEX {name}", None) for name in names], bulk=True)
 
     def rebuild(self, collection, progress=None):
         self.clear(collection)
         written = 0
         for docs in collection.documents(batch=BATCH):
-            self._replace(collection, docs)
+            self._replace(collection, docs, bulk=True)
             written += len(docs)
             if progress:
                 progress(len(docs))
         # Save the RAM chunk to disk and merge the disk chunks (in the background).
         index = self.index_of(collection)
-        self._run([(f"FLUSH RTINDEX {index}", None), (f"OPTIMIZE INDEX {index}", None)])
+        self._run([(f"FLUSH RTINDEX {index}", None), (f"OPTIMIZE INDEX {index}", None)], bulk=True)
         return written
 
     def _indexed(self, collection, first, last):
-        """{id: updated} of the index's documents with ids in [first, last]."""
+        """{id: updated} of the index's documents with row ids in [first, last]."""
         sql = (
             f"SELECT id, updated FROM {self.index_of(collection)} "  # noqa: S608
             f"WHERE id BETWEEN %s AND %s LIMIT {MAX_MATCHES} OPTION max_matches={MAX_MATCHES}"
         )
-        return dict(self._run([(sql, [first, last])]))
+        rows = self._run([(sql, [doc_id(last), doc_id(first)])], bulk=True)
+        return {row_id(doc): updated for doc, updated in rows}
 
     def reconcile(self, collection):
         """Compare the rows with the index, id range by id range; fix and report."""
@@ -230,10 +295,10 @@ class Backend:
             extra += [pk for pk in have if pk not in want]
             if last >= top:
                 break
-        self.update(collection, missing + stale + extra)
+        self.update(collection, missing + stale + extra, bulk=True)
         # Documents past the newest row (deleted ones) are extra too.
-        beyond = list(self._indexed(collection, top + 1, 2**31))
-        self._delete(collection, beyond)
+        beyond = list(self._indexed(collection, top + 1, DOC_BASE - 1))
+        self._delete(collection, beyond, bulk=True)
         return missing, stale, extra + beyond
 
 

@@ -292,3 +292,33 @@ def test_reconcile_repairs_drift_and_says_what_it_repaired():
     assert extra == []
     assert search.reconcile() == ([], [], [])
     assert search.search("lost").ids == [lost.pk]
+
+
+def test_words_in_most_stories_rank_the_newest_matches_and_say_so(client, monkeypatch):
+    """The engine stops after the newest matches when every word is very common (Sphinx:
+    OPTION cutoff over ids that count down); a rarer word searches the whole archive."""
+    from articles.search import sphinx
+
+    if search.backend().transactional:
+        pytest.skip("SQLite's FTS5 ranks every match; only the server engine stops early")
+    monkeypatch.setattr(sphinx, "COMMON_MATCHES", 3)
+    monkeypatch.setattr(sphinx, "NEWEST_MATCHES", 4)
+    now = timezone.now()
+    oldest = ArticleFactory(published=True, title="Harbour tram plan",
+                            published_at=now - timedelta(days=900))  # fmt: skip
+    stories = [oldest] + [
+        ArticleFactory(
+            published=True, title=f"Harbour news {n}", published_at=now - timedelta(days=800 - n)
+        )  # fmt: skip
+        for n in range(7)
+    ]
+    result = search.search("harbour")
+    assert result.newest == 4
+    assert set(result.ids) <= {story.pk for story in stories[-4:]}
+    assert result.ids
+    page = client.get("/search/", {"q": "harbour"}).text
+    assert "the best matches among the 4 most recent" in page
+    # "tram" is in one story: the whole archive is ranked, and the old story found.
+    tram = search.search("harbour tram")
+    assert (tram.ids, tram.newest) == ([oldest.pk], None)
+    assert search.search("harbour", order="newest").ids[0] == stories[-1].pk
