@@ -232,10 +232,15 @@ def admin_lists(queries, rounds):
 
 
 def completeness(rng, count):
+    """Share found on page one: exact headline, and 2-3 common body words quoted and not.
+
+    Also per search: how many stories hold the quoted words (when more than a page
+    do, no order can promise a random one of them page one) and the run's length.
+    """
     common = set(NewsText().words[:3000])
     stories = public_sample(rng, count)
     found = {"exact headline": [], "common words, quoted": [], "common words": []}
-    totals = []
+    totals, details = [], []
     for pk, title, body in stories:
         found["exact headline"].append(pk in search.search(title, limit=PAGE).ids)
         run = common_run(body, common, rng, rng.choice((2, 3)))
@@ -246,7 +251,8 @@ def completeness(rng, count):
         plain = search.search(" ".join(run), limit=PAGE)
         found["common words"].append(pk in plain.ids)
         totals.append(min(search.search(word, limit=1).total for word in run))
-    return found, totals
+        details.append((len(run), quoted.total, pk in quoted.ids, pk in plain.ids))
+    return found, totals, details
 
 
 def main():
@@ -267,7 +273,8 @@ def main():
     if Article.objects.count() < size:
         log(f"seeding to {size:,} articles (seed_demo)")
         call_command("seed_demo", "--articles", str(size), "--images", "0")
-    searchd = sphinx.LocalSearchd(directory, port, mem_limit="1024M").start()
+    # The Ansible role's rt_mem_limit (ansible/roles/search/defaults/main.yml).
+    searchd = sphinx.LocalSearchd(directory, port, mem_limit="512M").start()
     from django.conf import settings
 
     settings.SEARCH_URL = searchd.url
@@ -283,20 +290,20 @@ def main():
         rng = random.Random(SEED)
         queries = query_sets(rng, per_class)
         results = {name: time_classes(engine, queries, rounds) for name, engine in engines.items()}
-        found = totals = None
+        found = totals = details = None
         if not args.no_completeness:
-            found, totals = completeness(random.Random(SEED + 1), 300)
+            found, totals, details = completeness(random.Random(SEED + 1), 300)
         admin = admin_lists(queries, max(rounds, 5))
     finally:
         searchd.stop()
-    report(size, rounds, per_class, engines, builds, results, found, totals)
+    report(size, rounds, per_class, engines, builds, results, found, totals, details)
     print("\n| article change list (admin, in-process) | p50 ms | range ms |")
     print("|---|---|---|")
     for name, times in admin.items():
         print(f"| {name} | {statistics.median(times):.0f} | {min(times):.0f}-{max(times):.0f} |")
 
 
-def report(size, rounds, per_class, engines, builds, results, found, totals):
+def report(size, rounds, per_class, engines, builds, results, found, totals, details):
     load = os.getloadavg()[0]
     print(f"\n### Search at {size:,} articles ({os.cpu_count()} cores, load {load:.1f})\n")
     print(
@@ -332,6 +339,17 @@ def report(size, rounds, per_class, engines, builds, results, found, totals):
                 f"\nEach common word searched alone matched at least {min(totals):,} stories "
                 f"(median {statistics.median(totals):,.0f})."
             )
+        if details:
+            print("\n| common words | searches | phrase in at most 20 stories | quoted found | "
+                  "unquoted found |")  # fmt: skip
+            print("|---|---|---|---|---|")
+            for size_ in (2, 3):
+                rows = [d for d in details if d[0] == size_]
+                if rows:
+                    share = [100 * sum(r[i] for r in rows) / len(rows) for i in (2, 3)]
+                    fits = 100 * sum(r[1] <= PAGE for r in rows) / len(rows)
+                    print(f"| {size_} | {len(rows)} | {fits:.0f} % | {share[0]:.0f} % | "
+                          f"{share[1]:.0f} % |")  # fmt: skip
 
 
 if __name__ == "__main__":
