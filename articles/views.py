@@ -439,6 +439,7 @@ class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
             total=result.total if result else 0,
             more_than_total=result.more_than_bound if result else False,
             newest=result.newest if result else None,
+            stopped=result.stopped if result else False,
             snippets=result.snippets if result else {},
             orders=[(label, self._link(order=value), value == self.order)
                     for value, label in SEARCH_ORDERS],

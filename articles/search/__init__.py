@@ -4,6 +4,7 @@
     result.ids        # article ids of this page, best first
     result.total      # how many match, at most result.bound ("more than" past it)
     result.newest     # N when only the newest N matches were ranked (very common words)
+    result.stopped    # True when the engine stopped at its time budget
     result.snippets   # {id: Markup}, the matched words highlighted, HTML-escaped
 
 Behind it one backend per engine, chosen by settings.SEARCH_URL:
@@ -129,9 +130,20 @@ class Result:
     bound: int  # past it, say "more than {bound}"
     query: Query = field(default_factory=Query)
     collection: object = ARTICLES
-    # Every word is in most stories: only the newest this many matches were ranked
-    # (the engine stopped there; say so on the page). None: every match was ranked.
-    newest: int | None = None
+    # The engine searched part of the archive, the newest first (say so on the page):
+    # ("matches", N): the words are in most stories, only the newest N matches were
+    # ranked; ("time", ms): it stopped at its time budget. None: every match ranked.
+    partial: tuple | None = None
+
+    @property
+    def newest(self):
+        """N when only the newest N matches were ranked, else None."""
+        return self.partial[1] if self.partial and self.partial[0] == "matches" else None
+
+    @property
+    def stopped(self):
+        """True when the engine stopped at its time budget."""
+        return bool(self.partial and self.partial[0] == "time")
 
     @property
     def more_than_bound(self):
@@ -162,11 +174,11 @@ def search(text, *, filters=None, order="relevance", offset=0, limit=20, collect
     limit = max(0, min(limit, MAX_MATCHES - offset))
     if limit == 0:
         return Result([], 0, MAX_MATCHES, query, collection)
-    ids, total, newest = backend().search(
+    ids, total, partial = backend().search(
         collection, query, filters or Filters(public=collection is ARTICLES), order=order,
         offset=offset, limit=limit, now=timezone.now(), max_matches=MAX_MATCHES,
     )  # fmt: skip
-    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query, collection, newest)
+    return Result(ids, min(total, MAX_MATCHES), MAX_MATCHES, query, collection, partial)
 
 
 # -- indexing ------------------------------------------------------------------------------

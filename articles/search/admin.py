@@ -32,7 +32,18 @@ class EngineSearchMixin:
                 f"Search is unavailable right now: the list shows every {collection.singular}.",
             )
             return queryset, False
-        if result.more_than_bound:
+        if result.newest or result.stopped:
+            why = (
+                f"These words are in most {collection.noun}"
+                if result.newest
+                else f"The search stopped before the oldest {collection.noun}"
+            )
+            messages.info(
+                request,
+                f"{why}: only the most recent matches are listed. Add a word or a filter "
+                "to reach older ones.",
+            )
+        elif result.more_than_bound:
             messages.info(
                 request,
                 f"More than {result.bound:,} {collection.noun} match: the newest "

@@ -69,7 +69,7 @@ class Backend:
                 total = cursor.fetchone()[0]
         except DatabaseError as exc:
             raise SearchUnavailable(str(exc)) from exc
-        return ids, total, None  # SQLite ranks every match: no bound on the ranking
+        return ids, total, None  # SQLite ranks every match: never partial
 
     @staticmethod
     def _filter(filters, now, where, params):
