@@ -337,7 +337,8 @@ def report(size, rounds, per_class, engines, builds, results, found, totals, det
         if totals:
             print(
                 f"\nEach common word searched alone matched at least {min(totals):,} stories "
-                f"(median {statistics.median(totals):,.0f})."
+                f"(median {statistics.median(totals):,.0f}; the API counts up to "
+                f"{search.MAX_MATCHES:,})."
             )
         if details:
             print("\n| common words | searches | phrase in at most 20 stories | quoted found | "
