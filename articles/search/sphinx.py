@@ -116,8 +116,10 @@ class Backend:
         """
         slot, timeout = ("bulk", BULK_TIMEOUT) if bulk else ("connection", READ_TIMEOUT)
         for attempt in (1, 2):
-            connection = getattr(self.local, slot, None) or self._connect(timeout)
+            reused = getattr(self.local, slot, None)
+            connection = reused or self._connect(timeout)
             setattr(self.local, slot, connection)
+            started = time.monotonic()
             try:
                 with connection.cursor() as cursor:
                     rows = None
@@ -128,7 +130,14 @@ class Backend:
             except MySQLdb.OperationalError as exc:
                 setattr(self.local, slot, None)
                 connection.close()
-                if attempt == 2 or "timed out" in str(exc) or "Lost connection" in str(exc):
+                # A kept connection that fails at once met a restarted searchd: try a new
+                # one. A failure after a wait is a hung engine: say so, do not wait twice.
+                stale = reused and time.monotonic() - started < 1
+                if (
+                    attempt == 2
+                    or ("timed out" in str(exc) or "Lost connection" in str(exc))
+                    and not stale
+                ):
                     raise SearchUnavailable(str(exc)) from exc
             except MySQLdb.Error as exc:
                 setattr(self.local, slot, None)
