@@ -127,9 +127,13 @@ def test_a_feed_that_cannot_be_read_gets_a_clear_answer(client_for, editor, feed
 
 
 def test_check_now_polls_in_the_worker_and_the_list_shows_the_result(
-    client_for, editor, feed_server, django_capture_on_commit_callbacks
+    client_for, editor, feed_server, django_capture_on_commit_callbacks, monkeypatch
 ):
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker runs inside the test's transaction: it must keep the connection.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     good = Source.objects.create(
         name="JA", feed_url=feed_server.add("/ja", feed_file("atom_ja.xml"))
