@@ -157,6 +157,14 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
     assert "e:@IS" not in events.features("Storm hits the Island", "The Island flooded.", "en")
     assert "e:@WHO" not in events.features("Who pays?", "Who pays for it?", "en")
+    # A language's name is its country's adjective, in every inflection.
+    for title, language in (
+        ("Japanese carmakers cut jobs", "en"),
+        ("Les constructeurs japonais suppriment des emplois", "fr"),
+        ("Japanische Autobauer streichen Stellen", "de"),
+        ("Le case automobilistiche giapponesi tagliano posti", "it"),
+    ):
+        assert "e:@JP" in events.features(title, "", language), language
 
 
 def test_a_name_that_starts_the_headline_is_a_name_when_others_say_so():
