@@ -153,6 +153,8 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         assert all(key in f for f in found), key
     assert all("e:@WHO" in f for f in found[:3])
     assert "e:bas" not in found[2] and "e:paesi" not in found[3]  # a name of several words
+    assert "e:@Munich" in events.features("Streik in München", "", "de")  # the hand list
+    assert "e:@Munich" in events.features("Strike in Munich", "", "en")
     # A language's spellings in its own reports only: German "Island" is Iceland.
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
     assert "e:@IS" not in events.features("Storm hits the Island", "The Island flooded.", "en")
