@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_ONLY = ("wordllama", "numpy", "py3langid")
+WORKER_ONLY = ("wordllama", "numpy", "py3langid", "snowballstemmer", "babel")
 
 BLOCKED_START = """
 import importlib.abc, sys
