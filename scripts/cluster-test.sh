@@ -390,7 +390,7 @@ check "the media host's temporary upload names are never served" \
     bash -c "[ \"\$(lb_https /media/articles/.upload-x.part -o /dev/null -w '%{http_code}')\" = 404 ]"
 
 phase "jobs once per cluster"
-for timer in publish-due newswire-poll assist-refresh search-window backup; do
+for timer in publish-due newswire-poll assist-refresh search-reconcile backup; do
     check "aiblogger-$timer.timer runs on web1 only" \
         bash -c "on web1 systemctl is-active --quiet aiblogger-$timer.timer && ! on web2 systemctl is-active --quiet aiblogger-$timer.timer && ! on web2 systemctl is-enabled --quiet aiblogger-$timer.timer"
 done
@@ -443,6 +443,69 @@ done
 elapsed=$(python3 -c "print(round(${gone:-999} - $taken, 1))")
 check "the unpublished article is gone from the load balancer and both web hosts within 10 s (${elapsed} s)" \
     python3 -c "import sys; sys.exit(0 if $elapsed <= 10 else 1)"
+
+phase "search shared by the web hosts"
+# One searchd (role search, group search: db1) behind every web host's SEARCH_URL.
+search_url="sphinx://$(addr_of db1):9306/articles"
+check "searchd runs on db1 only, and both web hosts' SEARCH_URL is db1's ($search_url)" \
+    bash -c "on db1 systemctl is-active --quiet aiblogger-searchd && ! on web1 systemctl is-active --quiet aiblogger-searchd \
+        && on web1 grep -qx 'SEARCH_URL=$search_url' /etc/aiblogger/aiblogger.env && on web2 grep -qx 'SEARCH_URL=$search_url' /etc/aiblogger/aiblogger.env"
+word=clusterword$RANDOM$RANDOM
+story=$(manage web1 shell -c "
+from datetime import timedelta
+from django.utils import timezone
+from articles.models import Article
+a = Article(title='Tram line $word opens', standfirst='A story for the cluster test.',
+            body='The $word tram line opened today.', status=Article.Status.PUBLISHED,
+            published_at=timezone.now() - timedelta(minutes=1))
+a.save()
+print(a.get_absolute_url())" 2>"$WORK/story.err" | tail -n 1)
+published=$(date +%s.%N)
+found=""
+while :; do
+    web_https web2 "/search/?q=$word" -o "$WORK/found.html" && grep -qF "href=\"$story\"" "$WORK/found.html" && { found=$(date +%s.%N); break; }
+    python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $published < 15 else 1)" || break
+    sleep 0.25
+done
+found_after=$(python3 -c "print(round(${found:-999} - $published, 1))")
+check "a story published through web1 is found by a search on web2 (after $found_after s: $story)" \
+    bash -c "[ -n '$found' ] && case '$story' in /*) ;; *) exit 1 ;; esac"
+check "...and by a reader's search through the load balancer, on both hosts' turns" \
+    bash -c "for i in 1 2 3 4; do lb_https '/search/?q=$word' | grep -qF 'href=\"$story\"' || exit 1; done"
+# Unpublished: gone from the results, microcaches included, within 10 s (the
+# same searches a moment ago are in both hosts' caches).
+for _ in 1 2 3 4; do lb_https "/search/?q=$word" -o /dev/null; web_https web1 "/search/?q=$word" -o /dev/null; done
+manage web1 shell -c "
+from articles.models import Article
+a = Article.objects.get(title='Tram line $word opens')
+a.status = Article.Status.DRAFT
+a.save()" >"$WORK/unpublish.log" 2>&1
+taken=$(date +%s.%N)
+gone=""
+while :; do
+    now=$(date +%s.%N)
+    hits=0
+    for _ in 1 2; do lb_https "/search/?q=$word" | grep -qF "href=\"$story\"" && hits=$((hits + 1)); done
+    for h in web1 web2; do web_https $h "/search/?q=$word" | grep -qF "href=\"$story\"" && hits=$((hits + 1)); done
+    [ "$hits" = 0 ] && { gone=$now; break; }
+    python3 -c "import sys; sys.exit(0 if $now - $taken < 15 else 1)" || break
+    sleep 0.25
+done
+elapsed=$(python3 -c "print(round(${gone:-999} - $taken, 1))")
+check "the unpublished story leaves the search results on the load balancer and both hosts within 10 s (${elapsed} s)" \
+    python3 -c "import sys; sys.exit(0 if $elapsed <= 10 else 1)"
+on db1 systemctl stop aiblogger-searchd
+search_down=$(lb_https "/search/?q=$word-down" -o "$WORK/search-down.html" -w '%{http_code}')
+check "searchd stopped: the designed 'Search is unavailable' page (status $search_down), not a 500" \
+    bash -c "[ '$search_down' = 503 ] && grep -q 'Search is unavailable' '$WORK/search-down.html'"
+check "...while the rest of the site answers 200 through the load balancer" bash -c "[ \"\$(status_of /)\" = 200 ]"
+on db1 systemctl start aiblogger-searchd
+search_back=""
+for _ in $(seq 20); do
+    [ "$(lb_https "/search/?q=$word-back$RANDOM" -o /dev/null -w '%{http_code}')" = 200 ] && { search_back=1; break; }
+    sleep 0.5
+done
+check "searchd started again: search answers 200 again" test -n "$search_back"
 
 phase "rolling deploy under load"
 token="release-$(date +%s)-$RANDOM"
