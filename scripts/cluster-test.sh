@@ -657,7 +657,8 @@ check "db2 takes writes" bash -c "[ \"\$(on db2 mysql -N -e 'SELECT @@read_only'
 for host in web1 web2; do
     manage $host shell -c "
 from articles.models import Tag
-Tag.objects.update_or_create(slug='after-promotion-$host', defaults={'name': 'After promotion'})" >"$WORK/promoted-$host.log" 2>&1
+Tag.objects.update_or_create(slug='after-promotion-$host', defaults={'name': 'After promotion ($host)'})" >"$WORK/promoted-$host.log" 2>&1 \
+        || log "the write through $host failed: $(tail -n 1 "$WORK/promoted-$host.log")"
 done
 promoted_rows=$(sql db2 "SELECT COUNT(*) FROM articles_tag WHERE slug LIKE 'after-promotion-%'" 2>&1)
 promoted_status=""
@@ -694,6 +695,13 @@ check "HAProxy's health check takes the lost host out within 5 s ($down_after s)
 check "no request that started after that failed; the ones in flight on web2 did ($lost_total, at most the 4 readers)" \
     bash -c "[ '$lost_after' = 0 ] && [ '${lost_total:-99}' -le 4 ]"
 check "the site answers from web1 alone" bash -c "[ \"\$(status_of /)\" = 200 ]"
+web2_down=""
+for _ in $(seq 20); do
+    web2_down=$(prom_query 'up{instance="web2"} == 0' 2>/dev/null | sed -E 's/.*job=([^ ,]+).*/\1/' | sort | tr '\n' ' ')
+    [ "$web2_down" = "aiblogger nginx node " ] && break
+    sleep 1
+done
+check "Prometheus on lb1 sees web2's targets down ($web2_down)" test "$web2_down" = "aiblogger nginx node "
 check "the image uploaded through the lost host is still served, rendition too" \
     bash -c "[ \"\$(lb_https '$media_url' -o /dev/null -w '%{http_code}')\" = 200 ] && [ \"\$(lb_https '$rendition_url' -o /dev/null -w '%{http_code}')\" = 200 ]"
 
