@@ -330,8 +330,11 @@ prom_query() {  # prom_query EXPR: "label=value,... value" lines from Prometheus
 for r in json.load(sys.stdin)["data"]["result"]:
     print(",".join(f"{k}={v}" for k, v in sorted(r["metric"].items())), r["value"][1])'
 }
-up_targets() {  # "job/instance" of every target whose last scrape succeeded
-    prom_query 'up == 1' | sed -E 's/.*instance=([^ ,]+).*job=([^ ,]+).* 1$/\2\/\1/' | sort | tr '\n' ' ' | sed 's/ $//'
+up_targets() {  # "job/instance" of every target Prometheus scrapes now whose last scrape succeeded
+    on lb1 curl -sf --max-time 10 http://127.0.0.1:9090/api/v1/targets | python3 -c 'import json, sys
+for t in json.load(sys.stdin)["data"]["activeTargets"]:
+    if t["health"] == "up":
+        print(t["labels"]["job"] + "/" + t["labels"]["instance"])' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 export -f prom_query
 targets_expected=$(printf '%s\n' aiblogger/web1 aiblogger/web2 nginx/web1 nginx/web2 node/lb1 node/web1 node/web2 node/db1 node/db2 \
@@ -345,8 +348,14 @@ for _ in $(seq 45); do
 done
 check "Prometheus on lb1 scrapes every host's targets, each with up == 1 ($(echo "$up_now" | wc -w) of $(echo "$targets_expected" | wc -w): $up_now)" \
     test "$up_now" = "$targets_expected"
-check "...the blackbox probes see the site through the load balancer and searchd on db1" \
-    bash -c "prom_query 'probe_success' | grep -q 'job=site.* 1$' && prom_query 'probe_success' | grep -q 'job=search.* 1$'"
+probes=""
+for _ in $(seq 15); do
+    probes=$(prom_query 'probe_success' 2>/dev/null | sed -E 's/.*job=([^ ,]+).* ([0-9]+)$/\1=\2/' | sort | tr '\n' ' ')
+    [ "$probes" = "search=1 site=1 " ] && break
+    sleep 2
+done
+check "...the blackbox probes see the site through the load balancer and searchd on db1 ($probes)" \
+    test "$probes" = "search=1 site=1 "
 check "...the replica's lag is scraped (mysql_slave_status_seconds_behind_master on db2: $(prom_query 'mysql_slave_status_seconds_behind_master' 2>/dev/null | awk '{print $2}'))" \
     bash -c "prom_query 'mysql_slave_status_seconds_behind_master{instance=\"db2\"}' | grep -q ' 0$'"
 check "...and HAProxy's own metrics count both web hosts up" \
