@@ -5,11 +5,13 @@
 #
 # Hosts (systemd-nspawn, real systemd), each a root of its own as an overlay over
 # the cached debootstrap root of `make deploy-test`:
-#   lb1   10.232.0.10  HAProxy (TLS, health checks), monitoring
+#   lb1   10.232.0.10  HAProxy (TLS, health checks), monitoring (Prometheus)
 #   web1  10.232.0.11  gunicorn + Nginx, the newswire worker, the cluster's jobs
 #   web2  10.232.0.12  gunicorn + Nginx, the newswire worker
-#   db1   10.232.0.20  MariaDB primary, Redis, the shared media (SFTP + Nginx)
+#   db1   10.232.0.20  MariaDB primary, Redis, the shared media (SFTP + Nginx),
+#                      searchd
 #   db2   10.232.0.21  MariaDB replica (backups are taken here)
+# Every host runs its exporters for lb1's Prometheus (monitoring.yml).
 # They share one network namespace with a Linux bridge (10.232.0.1 is the
 # bridge); one veth uplink (10.232.1.0/30) and one masquerade rule give them
 # apt and PyPI, and a route lets this machine reach them as "a reader".
