@@ -7,6 +7,7 @@ amtool checks alertmanager.yml.
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -51,6 +52,7 @@ def render(template, **extra):
         monitoring_mysql_enabled=True,
         monitoring_redis_enabled=True,
         monitoring_alert_email_from="alertmanager@web1",
+        monitoring_cluster=False,
     )
     variables.update(extra)
     environment = jinja2.Environment(  # noqa: S701 (YAML, not HTML)
@@ -60,6 +62,7 @@ def render(template, **extra):
         keep_trailing_newline=True,
     )
     environment.filters["bool"] = lambda v: str(v).lower() in ("true", "1", "yes")
+    environment.tests["match"] = lambda value, pattern: re.match(pattern, value) is not None
     return environment.get_template(template).render(**variables)
 
 
@@ -110,6 +113,58 @@ def test_prometheus_config_as_rendered_passes_promtool(tmp_path, redis):
     jobs = [job["job_name"] for job in yaml.safe_load(config.read_text())["scrape_configs"]]
     assert ("redis" in jobs) is redis
     assert {"aiblogger", "node", "nginx", "mysqld", "site", "blackbox"} <= set(jobs)
+
+
+def test_cluster_prometheus_config_scrapes_every_host(tmp_path):
+    """A cluster (group monitoring): one Prometheus scrapes each host's exporters by address."""
+    hosts = {
+        "lb1": "10.0.0.10",
+        "web1": "10.0.0.11",
+        "web2": "10.0.0.12",
+        "db1": "10.0.0.20",
+        "db2": "10.0.0.21",
+    }
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        render(
+            "prometheus.yml.j2",
+            inventory_hostname="lb1",
+            monitoring_cluster=True,
+            monitoring_lb_host=True,
+            monitoring_haproxy_port=8404,
+            monitoring_redis_url="redis://10.0.0.20:6379/1",
+            groups={
+                "all": ["localhost", *hosts],
+                "web": ["web1", "web2"],
+                "db": ["db1"],
+                "db_replica": ["db2"],
+                "redis": ["db1"],
+                "monitoring": ["lb1"],
+            },
+            hostvars={
+                name: {"monitoring_exporter_address": address} for name, address in hosts.items()
+            },
+        )
+    )
+    installed = "/etc/prometheus/aiblogger.rules.yml"
+    config.write_text(config.read_text().replace(installed, str(RULES / "aiblogger.yml")))
+    run(tool("promtool"), "check", "config", str(config))
+    targets = {
+        (job["job_name"], group.get("labels", {}).get("instance", target))
+        for job in yaml.safe_load(config.read_text())["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    assert {("node", name) for name in hosts} <= targets
+    assert {
+        ("aiblogger", "web1"),
+        ("aiblogger", "web2"),
+        ("nginx", "web1"),
+        ("nginx", "web2"),
+    } <= targets
+    assert {("mysqld", "db1"), ("mysqld", "db2"), ("redis", "db1"), ("haproxy", "lb1")} <= targets
+    assert ("node", "localhost") not in targets
+    assert "10.0.0.21:9104" in config.read_text()
 
 
 @pytest.mark.parametrize("email", ["", "ops@example.com"], ids=["no-email", "email"])
