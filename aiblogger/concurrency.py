@@ -19,6 +19,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -36,6 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 from reversion_compare.helpers import html_diff
@@ -577,9 +579,14 @@ class ConcurrentAdmin(CompareVersionAdmin):
 
     # --- list actions: skip rows changed since the list was shown --------------------
     def action_checkbox(self, obj):
+        """Django's checkbox as its CheckboxInput renders it, written out: the widget's
+        templates cost a third of a 100-row list's CPU (1M-article bench, issue 21)."""
         return format_html(
-            '{}<input type="hidden" name="_versions" value="{}:{}">',
-            super().action_checkbox(obj),
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="{}"><input type="hidden" name="_versions" value="{}:{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
             obj.pk,
             obj.version,
         )

@@ -308,7 +308,11 @@ class PreviewLinkInline(LabelledTabularInline):
 
 class BylineFilter(admin.SimpleListFilter):
     """By author: the people with a byline the member can see, each found by an index seek
-    (not a DISTINCT over every article), and their articles by a subquery (no DISTINCT)."""
+    (not a DISTINCT over every article), and their articles by a subquery (no DISTINCT).
+
+    The EXISTS is a column, not a WHERE condition: in the WHERE MariaDB turns it into a
+    semi-join that reads every byline (a million, 0.5 s) to answer for a handful of
+    people; as a column it is one seek on author_public_idx a person."""
 
     title = "author"
     parameter_name = "author"
@@ -319,8 +323,8 @@ class BylineFilter(admin.SimpleListFilter):
             bylines = bylines.filter(
                 article__in=policy.articles_for(request.user, Article.objects)
             )
-        writers = User.objects.filter(Exists(bylines)).order_by("display_name", "username")
-        return [(str(user.pk), str(user)) for user in writers]
+        people = User.objects.annotate(writes=Exists(bylines)).order_by("display_name", "username")
+        return [(str(user.pk), str(user)) for user in people if user.writes]
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -350,6 +354,16 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
     search_fields = ("title", "standfirst", "body")
     date_hierarchy = "published_at"
     ordering = ("-updated_at",)
+
+    def get_ordering(self, request):
+        """By an author: newest story first (by id). The author's bylines are then read
+        from the index in that order and the page stops at 100; by -updated_at MariaDB
+        would join and sort all of a prolific author's stories (200k at 1M: 20 s)."""
+        ordering = super().get_ordering(request)
+        if BylineFilter.parameter_name in request.GET and ordering == self.ordering:
+            return ("-pk",)
+        return ordering
+
     # A million stories: no second COUNT(*) of the whole table, and a bounded first one.
     inlines = [ArticleAuthorInline, CorrectionInline, PreviewLinkInline]
     readonly_fields = ("slug_display", "updated_at")

@@ -266,3 +266,23 @@ def test_the_author_filter_lists_writers_and_their_articles(client, world, contr
         if getattr(s, "parameter_name", "") == "author"
     )
     assert {int(pk) for pk, _ in spec.lookup_choices} == {contributor.pk, other.pk}
+
+
+def test_by_an_author_the_list_is_newest_story_first_and_writers_are_a_column_check(client, world):
+    """By an author the list orders by id, which the author's byline index serves (by
+    -updated_at MariaDB sorts all of a prolific author's stories); the people in the
+    filter are found by an EXISTS in the SELECT, which MariaDB does not turn into a
+    semi-join over every byline."""
+    writer = world["writers"][0]
+    first = ArticleFactory(authors=[writer], section=world["sections"][0])
+    second = ArticleFactory(authors=[writer], section=world["sections"][0])
+    Article.objects.filter(pk=second.pk).update(
+        updated_at=first.updated_at - datetime.timedelta(days=1)
+    )
+    client.force_login(world["admin"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(ARTICLES + f"?author={writer.pk}")
+    assert list(response.context["cl"].result_list) == [second, first]
+    people = [q["sql"] for q in captured if 'FROM "accounts_user"' in q["sql"].replace("`", '"')]
+    assert any("EXISTS" in sql for sql in people)
+    assert not any("WHERE EXISTS" in sql for sql in people)
