@@ -44,10 +44,13 @@ class BoundedCountPaginator(Paginator):
 
     BOUND = COUNT_BOUND
     bounded = False
+    # Rows that stand one for one for the list's rows and count from a smaller index
+    # (an admin sets it where it knows so, e.g. an author's bylines); None: the list's.
+    count_rows = None
 
     @cached_property
     def count(self):
-        rows = self.object_list
+        rows = self.object_list if self.count_rows is None else self.count_rows
         if not isinstance(rows, models.QuerySet):
             return len(rows)
         counted = rows.order_by().values("pk")[: self.BOUND + 1].count()

