@@ -10,7 +10,7 @@ import os
 from collections import Counter
 from functools import lru_cache
 from importlib import metadata
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from pathlib import Path
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from articles.pagecache import invalidate_public_pages
 
 from . import events, fetch
 from .dedupe import normalise_text
-from .drafts import figures, is_boilerplate, quotable_text, split_sentences
+from .drafts import figures, is_boilerplate, iter_sentences, quotable_text
 from .models import ArticleAssist, Cluster, Item, Suggester, language_code
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: no hub look-ups, ever
@@ -41,6 +41,7 @@ EMBED_CHARS = 2000
 LANGUAGE_CHARS = 600
 ITEMS_A_RUN = 5000  # process_items takes at most this many; refresh_assist loops
 ROWS_A_QUERY = 500  # items are read from the database this many at a time
+WRITES_A_TRANSACTION = 500  # placed items are stored this many a transaction (bulk UPDATEs)
 CONTEXT_LIMIT = 20000  # earlier items (already in events) the new ones are compared with
 
 # Events and duplicates: newswire/events.py (thresholds chosen on the development set).
@@ -278,29 +279,10 @@ def process_items(ids=None):
     del engine
     clusters = {}
     touched = set()
-    for doc, vector in zip(new, vectors, strict=True):
-        event, original = placed[doc.key]
-        row = rows_by_key[doc.key]
-        with transaction.atomic():
-            if isinstance(event, tuple):  # a new event: its first report names it
-                if event not in clusters:
-                    when = datetime.fromtimestamp(doc.hours * 3600, UTC)
-                    clusters[event] = Cluster.objects.create(
-                        language=doc.language, title=doc.title[:500], first_item_at=when,
-                        last_item_at=when,
-                    ).pk  # fmt: skip
-                event = clusters[event]
-            update = {
-                "embedding": to_bytes(vector), "embedding_model": current,
-                "language": doc.language, "cluster_id": event,
-            }  # fmt: skip
-            Item.objects.filter(pk=doc.key).update(**update)
-            if original is not None and row["status"] == Item.Status.NEW:
-                # Only a still-new item: an editor may have used or dismissed it meanwhile.
-                Item.objects.filter(pk=doc.key, status=Item.Status.NEW).update(
-                    status=Item.Status.DUPLICATE, duplicate_of=original
-                )
-            touched.add(event)
+    pairs = list(zip(new, vectors, strict=True))
+    for start in range(0, len(pairs), WRITES_A_TRANSACTION):
+        _write(pairs[start : start + WRITES_A_TRANSACTION], placed, rows_by_key, clusters,
+               touched, current)  # fmt: skip
     for absorbed, event in merged.items():
         if isinstance(absorbed, tuple):
             continue  # an event of this run: its reports were placed in `event` above
@@ -312,30 +294,61 @@ def process_items(ids=None):
         touched.discard(absorbed)
         touched.add(event)
     for cluster_id in touched:
-        _touch(cluster_id)
         refresh_digest(cluster_id)
     return len(pks)
 
 
-def _touch(cluster_id):
-    from django.db.models import Count, Max
+def _write(pairs, placed, rows_by_key, clusters, touched, current):
+    """Store one slice of placed reports in one transaction: the events they start (one
+    INSERT), their embeddings, languages and events (bulk UPDATEs), the duplicates marked."""
+    from datetime import UTC, datetime
 
-    stats = Item.objects.filter(cluster_id=cluster_id).aggregate(
-        size=Count("id"), last=Max("first_seen_at")
-    )
-    Cluster.objects.filter(pk=cluster_id).update(size=stats["size"], last_item_at=stats["last"])
+    with transaction.atomic():
+        starts = {}
+        for doc, _vector in pairs:  # a new event: its first report names it
+            event = placed[doc.key][0]
+            if isinstance(event, tuple) and event not in clusters and event not in starts:
+                when = datetime.fromtimestamp(doc.hours * 3600, UTC)
+                starts[event] = Cluster(
+                    language=doc.language, title=doc.title[:500], first_item_at=when,
+                    last_item_at=when,
+                )  # fmt: skip
+        if starts:
+            made = Cluster.objects.bulk_create(starts.values())
+            clusters.update((event, c.pk) for event, c in zip(starts, made, strict=True))
+        updates, duplicates = [], {}
+        for doc, vector in pairs:
+            event, original = placed[doc.key]
+            event = clusters.get(event, event) if isinstance(event, tuple) else event
+            updates.append(
+                Item(pk=doc.key, embedding=to_bytes(vector), embedding_model=current,
+                     language=doc.language, cluster_id=event)
+            )  # fmt: skip
+            if original is not None and rows_by_key[doc.key]["status"] == Item.Status.NEW:
+                duplicates.setdefault(original, []).append(doc.key)
+            touched.add(event)
+        Item.objects.bulk_update(
+            updates, ["embedding", "embedding_model", "language", "cluster"], batch_size=500
+        )
+        for original, keys in duplicates.items():
+            # Only a still-new item: an editor may have used or dismissed it meanwhile.
+            Item.objects.filter(pk__in=keys, status=Item.Status.NEW).update(
+                status=Item.Status.DUPLICATE, duplicate_of=original
+            )
 
 
 # Draft extracts ------------------------------------------------------------------------------
 
 
-def sentences(text):
-    """Quotable sentences of plain text: four words or more, teasers and furniture left out."""
-    return [
+def sentences(text, limit=None):
+    """Quotable sentences of plain text: four words or more, teasers and furniture left out;
+    the first `limit` of them (the rest of the text is not split)."""
+    found = (
         sentence
-        for sentence in split_sentences(text)
+        for sentence in iter_sentences(text)
         if len(sentence.split()) >= 4 and not is_boilerplate(sentence)
-    ]
+    )
+    return list(islice(found, limit))
 
 
 def mmr(vectors, count, diversity=0.35):
@@ -375,7 +388,7 @@ def extract(items, count=6):
     for item in items:
         if item.status == Item.Status.DUPLICATE:
             continue  # a copy adds nothing a reader needs twice
-        found = sentences(quotable_text(item))[:EXTRACT_SENTENCES_PER_ITEM]
+        found = sentences(quotable_text(item), EXTRACT_SENTENCES_PER_ITEM)
         per_item.append([{"text": s, "item": item.pk, "when": item_time(item)} for s in found])
     # Leads first, round-robin over the reports, so a big event's pool stays bounded (every
     # pair of sentences is compared: 10,000 full texts once took 2.4 GB and killed the worker)
@@ -407,12 +420,26 @@ def extract(items, count=6):
 
 
 def refresh_digest(cluster_id):
-    cluster = Cluster.objects.get(pk=cluster_id)
-    items = list(cluster.items.select_related("source").order_by("first_seen_at", "id"))
+    """An event's extract, size and latest report, in one UPDATE (its items read once, only
+    the columns the extract reads)."""
+    items = list(
+        Item.objects.filter(cluster_id=cluster_id)
+        .select_related("source")
+        .only(*_DIGEST_FIELDS)
+        .order_by("first_seen_at", "id")
+    )
     chosen, differ = extract(items)
-    cluster.digest = {"model": model_id(), "sentences": chosen, "differ": differ}
-    cluster.size = len(items)
-    cluster.save(update_fields=["digest", "size"])
+    Cluster.objects.filter(pk=cluster_id).update(
+        digest={"model": model_id(), "sentences": chosen, "differ": differ},
+        size=len(items),
+        last_item_at=max((item.first_seen_at for item in items), default=None),
+    )
+
+
+_DIGEST_FIELDS = (
+    "id", "status", "title", "summary", "content", "published_at", "first_seen_at",
+    "source__rights", "source__name",
+)  # fmt: skip
 
 
 # Articles: embeddings, related stories, suggestions ------------------------------------------

@@ -84,14 +84,22 @@ def _ends_sentence(text, match):
 
 def split_sentences(text):
     """Sentences of plain text, not cut at abbreviations, initials or times (en/de/fr/es/it/pt)."""
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text):
+    """split_sentences one at a time: a reader of the first few leaves the rest unsplit."""
     text = " ".join((text or "").split())
-    parts, start = [], 0
+    start = 0
     for match in _BOUNDARY.finditer(text):
         if _ends_sentence(text, match):
-            parts.append(text[start : match.end()].strip())
+            part = text[start : match.end()].strip()
+            if part:
+                yield part
             start = match.end()
-    parts.append(text[start:].strip())
-    return [part for part in parts if part]
+    part = text[start:].strip()
+    if part:
+        yield part
 
 
 # Teasers and page furniture a feed leaves in its text, in the six languages.
