@@ -22,16 +22,21 @@ class Document:
     attrs: dict = field(default_factory=dict)  # name: int, datetime, None or list of ints
 
 
-class Articles:
+class Collection:
+    """What every collection shares: three fields, the headline first."""
+
+    # Sphinx's field weights; FTS5's bm25 weights (it has no proximity ranking, so the
+    # headline weighs more there).
+    weights = (4, 2, 1)
+    fts_weights = (10.0, 2.0, 1.0)
+
+
+class Articles(Collection):
     """Every article, drafts too (the admin lists them); readers ask for public ones."""
 
     name = "articles"
     noun, singular = "articles", "article"
     fields = ("title", "standfirst", "body")
-    # Sphinx's field weights; FTS5's bm25 weights (it has no proximity ranking, so the
-    # headline weighs more there).
-    weights = (4, 2, 1)
-    fts_weights = (10.0, 2.0, 1.0)
     # Attributes in the engine: the time that orders "newest" and ages relevance.
     time_attr = "public_since"
     attrs = ("section", "authors", "public_since", "updated")
@@ -77,14 +82,12 @@ class Articles:
         return {pk: f"{lead}\n{body}" for pk, lead, body in rows}
 
 
-class Items:
+class Items(Collection):
     """The newswire desk's items: headline, summary and authors, newest first."""
 
     name = "items"
     noun, singular = "newswire items", "newswire item"
     fields = ("title", "summary", "authors")
-    weights = (4, 2, 1)
-    fts_weights = (10.0, 2.0, 1.0)
     time_attr = "first_seen"
     attrs = ("first_seen", "updated")
     fts_table = "newswire_item_search"

@@ -108,8 +108,9 @@ def test_an_undetermined_report_is_held_to_the_strictest_rule():
     assert undetermined < events.JOIN_PROBABILITY
 
 
-def test_reports_in_different_languages_meet_through_names_and_numbers():
-    german = doc(
+def _german_rate_report():
+    """The German report of the English REPORT's rate rise: names and numbers in common."""
+    return doc(
         2,
         "Zentralbank von Jastria erhöht Leitzins auf 4,25 Prozent",
         "Die Reserve Bank of Jastria hat den Leitzins um 25 Basispunkte auf 4,25 Prozent "
@@ -117,6 +118,10 @@ def test_reports_in_different_languages_meet_through_names_and_numbers():
         language="de",
         hours=1,
     )
+
+
+def test_reports_in_different_languages_meet_through_names_and_numbers():
+    german = _german_rate_report()
     english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
     placed = run([english, german])
     assert placed[1][0] == placed[2][0]
@@ -197,14 +202,7 @@ def test_a_split_event_is_healed_by_the_merge():
     """Two reports that each started an event (the second arrived before any report of the
     first was near enough) are merged when later reports show they are one story."""
     english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
-    german = doc(
-        2,
-        "Zentralbank von Jastria erhöht Leitzins auf 4,25 Prozent",
-        "Die Reserve Bank of Jastria hat den Leitzins um 25 Basispunkte auf 4,25 Prozent "
-        "angehoben, sagte Anna Lindqvist in Halvik.",
-        language="de",
-        hours=1,
-    )
+    german = _german_rate_report()
     engine = events.Engine([english, german])
     engine.add(english)
     engine._join(german, ("new", 99))  # as if it had found no event
