@@ -610,7 +610,7 @@ check "deploy.yml fails on the broken release" test "$bad_rc" -ne 0
 check "...web1 rolled back to its live release, web2 was never touched" \
     bash -c "[ \"\$(on web1 readlink /srv/aiblogger/current)\" = '$new_release' ] && [ \"\$(on web2 readlink /srv/aiblogger/current)\" = '$new_release2' ] && ! grep -q 'TASK.*\[web2\]\|: \[web2\]' '$WORK/deploy-bad.log'"
 # Right after the rollback's restart one health check may still fail ("UP 1/2":
-# up, one failed check, seen once in eight runs); both must settle at a plain UP.
+# up, one failed check; seen once in five runs); both must settle at a plain UP.
 state=""
 for _ in $(seq 15); do
     state=$(lb_state | tr '\n' ' ')
