@@ -71,6 +71,20 @@ def make_source():
     return Source.objects.create(name="Harbour Gazette", feed_url="https://harbour.example/rss")
 
 
+def harbour_items(count=2):
+    """Newswire items of one new source, seen now: what two editors draft from."""
+    from newswire.models import Item
+
+    source, now = make_source(), timezone.now()
+    return [
+        Item.objects.create(
+            source=source, guid=f"g{n}", guid_hash=f"h{n}", url=f"https://harbour.example/{n}",
+            title=f"Ferries {n}", summary="", text_hash=f"t{n}", first_seen_at=now,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+
+
 # model label -> (make an object, a text field an editor changes)
 SHARED = {
     "articles.Article": (lambda: ArticleFactory(title="Harbour reopens"), "title"),
@@ -309,17 +323,8 @@ def test_restoring_a_revision_over_a_newer_save_is_refused(editor, db):
 
 def test_make_a_draft_twice_from_the_same_items_gives_one_draft(editor, db):
     from newswire.drafts import make_draft
-    from newswire.models import Item
 
-    source = make_source()
-    now = timezone.now()
-    items = [
-        Item.objects.create(
-            source=source, guid=f"g{n}", guid_hash=f"h{n}", url=f"https://harbour.example/{n}",
-            title=f"Ferries {n}", summary="", text_hash=f"t{n}", first_seen_at=now,
-        )
-        for n in range(2)
-    ]  # fmt: skip
+    items = harbour_items()
     client = signed_in(editor)
     url = reverse("admin:newswire_item_changelist")
     post = {"action": "make_draft", ACTION_CHECKBOX_NAME: [i.pk for i in items]}

@@ -5,7 +5,6 @@ import threading
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from aiblogger.concurrency import StaleEdit
@@ -74,18 +73,11 @@ def test_two_saves_from_one_version_cannot_both_win():
 @needs_server
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_editors_drafting_from_the_same_items_at_once_get_one_draft():
+    from articles.tests.test_concurrency import harbour_items
     from newswire.drafts import make_draft
-    from newswire.models import DraftSource, Item, Source
+    from newswire.models import DraftSource, Item
 
-    source = Source.objects.create(name="Harbour Gazette", feed_url="https://harbour.example/rss")
-    now = timezone.now()
-    items = [
-        Item.objects.create(
-            source=source, guid=f"g{n}", guid_hash=f"h{n}", url=f"https://harbour.example/{n}",
-            title=f"Ferries {n}", summary="", text_hash=f"t{n}", first_seen_at=now,
-        )
-        for n in range(2)
-    ]  # fmt: skip
+    items = harbour_items()
     editors = [UserFactory(role="Editor"), UserFactory(role="Editor")]
 
     def draft(editor):
