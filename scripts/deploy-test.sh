@@ -79,6 +79,12 @@ row_counts() {  # "table count" for every table of the application database
 export -f in_guest https status_of expect_status sql
 export ROOT MACHINE DOMAIN GUEST_ADDR
 
+network_down() {
+    ip netns del "$NETNS" 2>/dev/null
+    ip link del "$HOST_IF" 2>/dev/null
+    nft delete table ip "$NFT_TABLE" 2>/dev/null
+}
+
 teardown() {
     set +e
     if [ -s "$RUN_DIR/nspawn.pid" ]; then
@@ -93,9 +99,7 @@ teardown() {
         cp "$RUN_DIR/console.log" "$ARTIFACTS/console.log" 2>/dev/null
     fi
     rm -f "$RUN_DIR/nspawn.pid" "$RUN_DIR/leader.pid"
-    ip netns del "$NETNS" 2>/dev/null
-    ip link del "$HOST_IF" 2>/dev/null
-    nft delete table ip "$NFT_TABLE" 2>/dev/null
+    network_down
     if [ -f "$RUN_DIR/ip_forward" ]; then cat "$RUN_DIR/ip_forward" >/proc/sys/net/ipv4/ip_forward; rm -f "$RUN_DIR/ip_forward"; fi
     if [ -d "$MACHINE" ]; then
         findmnt -rn -o TARGET | grep "^$MACHINE" | sort -r | xargs -r -n1 umount -l
@@ -113,6 +117,10 @@ if [ -s "$RUN_DIR/nspawn.pid" ] && kill -0 "$(cat "$RUN_DIR/nspawn.pid")" 2>/dev
     echo "deploy-test: another run is active (pid $(cat "$RUN_DIR/nspawn.pid"))" >&2
     exit 1
 fi
+# A run killed before its teardown (SIGKILL, the end of the session that
+# started it) leaves its namespace, interface and NAT table behind, and the next
+# run's boot would fail on "File exists": no run is active, so they are stale.
+network_down
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
@@ -175,7 +183,8 @@ ip -n "$NETNS" link set lo up
 ip -n "$NETNS" addr add "$GUEST_ADDR/30" dev host0
 ip -n "$NETNS" link set host0 up
 ip -n "$NETNS" route add default via "$HOST_ADDR"
-cat /proc/sys/net/ipv4/ip_forward >"$RUN_DIR/ip_forward"
+# A stale run's saved value is the machine's own; the current one may be its 1.
+[ -f "$RUN_DIR/ip_forward" ] || cat /proc/sys/net/ipv4/ip_forward >"$RUN_DIR/ip_forward"
 echo 1 >/proc/sys/net/ipv4/ip_forward
 nft -f - <<EOF || abort "NAT for the guest"
 table ip $NFT_TABLE {
