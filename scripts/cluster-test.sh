@@ -177,7 +177,12 @@ boot_host() {
     # redis below 3.11.3). The test's hosts only; a real host uses PyPI.
     printf '[global]\nfind-links = /var/cache/aiblogger-wheelhouse\n' >"$dir/root/etc/pip.conf"
     # Each host its own apt archive (a shared one's lock fails concurrent
-    # installs at once), kept between runs; pip's cache is shared.
+    # installs at once), kept between runs; pip's cache is shared. A cold
+    # machine's first run starts each archive from the packages `make
+    # deploy-test` downloaded (hard links, so no copy): apt checks their hashes
+    # and fetches only what is missing.
+    find "$CACHE_DIR/apt-archives" -maxdepth 1 -name '*.deb' \
+        -exec cp --link --no-clobber -t "$CACHE_DIR/cluster-apt/$host/" {} + 2>/dev/null
     mkdir -p "/sys/fs/cgroup/systemd/$PREFIX-$host" "/sys/fs/cgroup/unified/$PREFIX-$host"
     setsid sh -c 'for g in systemd unified; do echo $$ >"/sys/fs/cgroup/$g/$0/cgroup.procs"; done; exec "$@"' \
         "$PREFIX-$host" nsenter --net="/run/netns/$NETNS" systemd-nspawn --boot --directory="$dir/root" \
