@@ -1,12 +1,14 @@
-"""Build the development set with real wording: its two halves and their concatenation.
+"""Build the development set with real wording: its three parts and their concatenation.
 
-devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18) and devreal_b.jsonl
-(items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15) were written by two
-writers; devreal.jsonl is a then b, the whole development set in one file. The shared parser,
-checks and counts are in ../handwritten.py (the source format is described there). Both halves
-also check one rights level and one declared language code per source (half b's writer asked
-only for the first; its data passes both). The whole does not check rights across halves:
-Meridian Wire and Ouest Matin have rights summary in half a and full in half b.
+devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18), devreal_b.jsonl
+(items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15) and devreal_c.jsonl
+(items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20) were written by three
+writers; devreal.jsonl is a, b, then c, the whole development set in one file. The shared
+parser, checks and counts are in ../handwritten.py (the source format is described there).
+Every part also checks one rights level and one declared language code per source (half b's
+writer asked only for the first; its data passes both). The whole does not check rights across
+parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (part c
+shares no source name with a or b).
 
 Usage: python -m newswire.tests.eval.devreal.build
 """
@@ -74,7 +76,30 @@ HALF_B = half(
         "Ouça a cobertura completa na Bandeirante",
     ),
 )
-SETS = [HALF_A, HALF_B]
+HALF_C = half(
+    "c",
+    date(2026, 9, 7),
+    date(2026, 9, 20),
+    event_prefix="c-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "Liveblog",
+    ),
+    boilerplate=(
+        "Lakeside Herald — local news for Door County since 1911",
+        "Mehr aus dem Allgäu gibt es täglich auf allgaeu-aktuell.de",
+        "Ràdio Marina 96.2, la voz del Maresme",
+        "Docket Notes is a weekly podcast",
+        "Kernow Coast Radio - news for Cornwall and the Isles of Scilly",
+    ),
+)
+SETS = [HALF_A, HALF_B, HALF_C]
 
 if __name__ == "__main__":
     main(SETS, combined=COMBINED)
