@@ -67,7 +67,8 @@ def test_quality_on_the_development_set(capsys):
 def test_quality_on_the_hand_written_development_set():
     """The hand-written development set (devreal, real wording): precision first, as the
     targets ask; recall is asserted at the measured floor, far short of issue 20's targets
-    (English R 0.494 against 0.85, across languages 0.478 against 0.6: README)."""
+    (on parts a, b and c, 1,079 items: English R 0.525 against 0.85, across languages 0.453
+    against 0.6: README)."""
     out = StringIO()
     devreal = evaluation.DEV_FILE.parent / "devreal" / "devreal.jsonl"
     call_command("evaluate_assist", "--file", str(devreal), "--json", stdout=out)
@@ -77,7 +78,7 @@ def test_quality_on_the_hand_written_development_set():
         assert events[lang]["pairwise"]["precision"] >= 0.95, lang
     assert events["cross"]["pairwise"]["precision"] >= 0.95
     assert events["en"]["pairwise"]["recall"] >= 0.48  # target 0.85: NOT met
-    assert events["cross"]["pairwise"]["recall"] >= 0.47  # target 0.6: NOT met
+    assert events["cross"]["pairwise"]["recall"] >= 0.45  # target 0.6: NOT met (a+b: 0.478)
     assert metrics["duplicates"]["precision"] == 1.0
     assert metrics["duplicates"]["recall"] >= 0.95
 
