@@ -27,12 +27,17 @@ INDEPENDENT = HandwrittenSet(
         "Liveblog",
         "Cinq choses à surveiller ce dimanche",
         "What to watch in today's jobs report",
+        # added by helper indep, 2026-12-06
+        "Ce que l'on sait",
+        "Was wir wissen",
+        "Em direto",
     ),
     boilerplate=(
         "Subscribe to our newsletter",
         "Jetzt den Alpenpost-Newsletter abonnieren",
         "Abonnez-vous à notre lettre d'information",
         "Iscriviti alla newsletter",
+        "Suscríbete a nuestro boletín",  # added by helper indep, 2026-12-06
     ),
 )
 SETS = [INDEPENDENT]
