@@ -149,6 +149,14 @@ acme_down() {
     return 0
 }
 
+hosts_alive() {  # true when a host of a run in STATE_DIR still has its nspawn
+    local pidfile
+    for pidfile in "$STATE_DIR"/*/nspawn.pid; do
+        [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && return 0
+    done
+    return 1
+}
+
 teardown() {
     set +e
     [ -d "$WORK/acme" ] && acme_down
@@ -332,7 +340,16 @@ checks)
 esac
 
 if [ "${1:-all}" = all ]; then
-    [ -d "$STATE_DIR" ] && { echo "cluster-test: $STATE_DIR exists (another run?): '$0 down' removes it" >&2; exit 1; }
+    if [ -d "$STATE_DIR" ]; then
+        if hosts_alive; then
+            echo "cluster-test: another run's hosts are up in $STATE_DIR: '$0 down' removes them" >&2
+            exit 1
+        fi
+        # A run killed before its teardown (SIGKILL, the end of the session that
+        # started it) leaves its roots, mounts, namespace and NAT table behind.
+        log "clearing the leftovers of a run that was killed ($STATE_DIR)"
+        teardown
+    fi
     trap 'teardown; rm -rf "$WORK"' EXIT
     trap 'exit 130' INT TERM
     cluster_up
