@@ -239,3 +239,57 @@ def test_long_texts_are_embedded_cut_and_in_small_batches(monkeypatch):
     assert sum(len(b) for b in batches) == 800
     assert max(max(b) for b in batches) <= assist.EMBED_CHARS
     assert all(len(b) * max(b) <= assist.BATCH_CHARS and len(b) <= assist.BATCH for b in batches)
+
+
+def _unit(*values):
+    import numpy as np
+
+    vector = np.array(values + (0.0,) * (8 - len(values)), dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def _bushfire_reports(second_title, second_text="", *, hours=1.0, vector=None):
+    """A report, and another of the same kind whose names only English writes: words to the
+    engine (a German report of another story, in Chile, makes the run multilingual)."""
+    first = doc(
+        1,
+        "Bushfire burns homes near Port Macquarie as early heat grips the coast",
+        "A bushfire destroyed at least eight homes near Port Macquarie on Tuesday as an early "
+        "heatwave pushed temperatures above 40 degrees; fire crews fought the blaze all night.",
+        source="a",
+    )
+    first.vector = _unit(1.0, 0.2)
+    second = doc(2, second_title, second_text, source="b", hours=hours)
+    second.vector = _unit(1.0, 0.5) if vector is None else vector
+    other = doc(3, "Erdbeben in Chile", "Die Erde bebte in Chile.", language="de")
+    other.vector = _unit(0.0, 0.0, 1.0)
+    return [first, second, other]
+
+
+def test_a_report_naming_nothing_in_every_language_joins_by_its_words_and_meaning():
+    """devreal: "NSW fire emergency: homes lost near Port Macquarie" shares no name that
+    survives translation with the story it belongs to; its words and meaning agree."""
+    docs = _bushfire_reports(
+        "NSW fire emergency: homes lost near Port Macquarie as the bushfire spreads",
+        "Fire crews said homes were lost near Port Macquarie overnight as the bushfire spread.",
+    )
+    placed = run(docs)
+    assert not docs[1].cross  # nothing in common through names: found by its words
+    assert placed[2][0] == placed[1][0]
+    assert placed[3][0] != placed[1][0]
+
+
+def test_look_alikes_without_shared_names_stay_apart():
+    """The words rule needs the meaning too, a gap of at most a day, more than a headline's
+    few words, and a report that names nothing the event lacks."""
+    title = "NSW fire emergency: homes lost near Port Macquarie as the bushfire spreads"
+    text = "Fire crews said homes were lost near Port Macquarie overnight as the bushfire spread."
+    far = _unit(0.0, 1.0)  # another meaning (the embeddings disagree)
+    for second in (
+        _bushfire_reports(title, text, vector=far),
+        _bushfire_reports(title, text, hours=24 * (events.NO_NAME_GAP_DAYS + 1)),
+        _bushfire_reports("Bushfire near Port Macquarie"),  # a headline's few words
+        _bushfire_reports(title.replace("NSW", "Chile"), text.replace("overnight", "in Chile")),
+    ):
+        placed = run(second)
+        assert placed[2][0] != placed[1][0]

@@ -7,7 +7,8 @@ template-written dev.jsonl's many look-alikes).
 
 Each report of a set is streamed, in time order, into its true events (as Miranda et al. train
 theirs): every candidate event the engine finds for it gives one example, JOIN_FEATURES of the
-pair, labelled 1 when the candidate is the report's own event. A logistic regression (L2,
+pair, labelled 1 when the candidate is the report's own event (candidates with no name in
+common are left to the engine's rule for them). A logistic regression (L2,
 Newton's method, numpy) is fitted to them; the script prints JOIN_WEIGHTS to paste into
 events.py. Never give it the held-out or independent sets: their figures must stay unseen.
 """
@@ -37,7 +38,10 @@ def examples(path):
     for doc in sorted(docs, key=lambda d: (d.hours, d.key)):
         if doc.key not in copies:
             for event in engine._candidates(doc):
-                rows.append(engine.pair(doc, event))
+                features = engine.pair(doc, event)
+                if not features[events.JOIN_FEATURES.index("shared_names")]:
+                    continue  # no name in common: Engine.unnamed's rule decides, not this
+                rows.append(features)
                 labels.append(1.0 if event.key == gold[doc.key] else 0.0)
         engine._join(doc, gold[doc.key])
     return np.array(rows), np.array(labels)
