@@ -329,3 +329,34 @@ def test_one_shared_name_needs_a_surer_decision_than_two(monkeypatch):
     assert engine.score(one, event) == (0.75, events.SINGLE_NAME_PROBABILITY)
     assert engine.score(two, event) == (0.75, events.JOIN_PROBABILITY)
     assert events.JOIN_PROBABILITY < 0.75 < events.SINGLE_NAME_PROBABILITY
+
+
+def test_the_merge_looks_again_at_an_event_that_grew(monkeypatch):
+    """The youngest event looked at an older one before that older one absorbed another: a
+    second round scores the pairs with an event that grew (devreal's late merges)."""
+    docs = [
+        doc(n, f"Reserve Bank of Jastria raises rates, report {n}", REPORT, hours=n)
+        for n in (1, 2, 3)
+    ]
+    engine = events.Engine(docs)
+    for n, report in enumerate(docs):
+        engine._join(report, ("new", n))
+        engine.touched.add(("new", n))
+
+    def merge_score(event, other):  # the youngest fits the oldest only once it has grown
+        if event.key == ("new", 1) and other.key == ("new", 0):
+            return 0.9
+        if event.key == ("new", 2) and sum(other.languages.values()) > 1:
+            return 0.9
+        return 0.0
+
+    monkeypatch.setattr(engine, "merge_score", merge_score)
+    monkeypatch.setattr(events, "MERGE_ROUNDS", 1)
+    assert engine.finish() == {("new", 1): ("new", 0)}  # one round: the youngest missed it
+    engine = events.Engine(docs)
+    for n, report in enumerate(docs):
+        engine._join(report, ("new", n))
+        engine.touched.add(("new", n))
+    monkeypatch.setattr(engine, "merge_score", merge_score)
+    monkeypatch.setattr(events, "MERGE_ROUNDS", 2)
+    assert engine.finish() == {("new", 1): ("new", 0), ("new", 2): ("new", 0)}
