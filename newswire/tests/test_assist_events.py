@@ -360,3 +360,57 @@ def test_the_merge_looks_again_at_an_event_that_grew(monkeypatch):
     monkeypatch.setattr(engine, "merge_score", merge_score)
     monkeypatch.setattr(events, "MERGE_ROUNDS", 2)
     assert engine.finish() == {("new", 1): ("new", 0), ("new", 2): ("new", 0)}
+
+
+def test_a_report_alone_in_its_event_is_placed_again_at_the_end(monkeypatch):
+    """A report that started an event of its own before its story's other reports came is
+    placed again among the events as they are at the end of the run (the join decision);
+    the younger event goes into the older."""
+    docs = [
+        doc(1, "Jastria: rates up", "The bank moved.", hours=0),
+        doc(2, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT, hours=1),
+        doc(3, "Jastria lifts key rate by 25 basis points", REPORT[:160], hours=2),
+    ]
+
+    def engine_with_two_events():
+        engine = events.Engine(docs)
+        for report, key in zip(docs, (("new", 0), ("new", 1), ("new", 1)), strict=True):
+            engine._join(report, key)
+            engine._remember(report)
+            engine.touched.add(key)
+        real_score = engine.score
+        monkeypatch.setattr(  # the first report fits the story once it is whole
+            engine,
+            "score",
+            lambda d, e: (0.9, 0.7) if d.key == 1 and e.key == ("new", 1) else real_score(d, e),
+        )
+        monkeypatch.setattr(engine, "merge_score", lambda event, other: 0.0)
+        return engine
+
+    assert engine_with_two_events().finish() == {("new", 1): ("new", 0)}
+    monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)
+    assert engine_with_two_events().finish() == {}
+
+
+def test_numbers_alone_in_common_need_the_events_words(monkeypatch):
+    """devreal: a chipmaker's "HBM5 in 2027, 5 % faster" met France's 2027 budget with a 5 %
+    deficit through its numbers alone once placed again: numbers need the words too."""
+    budget = doc(
+        1,
+        "France unveils 2027 budget aiming to cut the deficit to 5 percent",
+        "The government presented its 2027 budget, with a deficit of 5 percent of output.",
+    )
+    chips = doc(
+        2,
+        "Hanjin Semicon starts sampling HBM5 memory for 2027",
+        "The chipmaker said the stacks run 5 percent cooler than rivals' parts.",
+        hours=1,
+    )
+    engine = events.Engine([budget, chips])
+    engine.add(budget)
+    event = engine.events[budget.cluster]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    assert {f for f in chips.cross if event.cross.get(f)} == {"n:2027", "n:5"}
+    assert engine.score(chips, event)[0] == 0.0
+    monkeypatch.setattr(events, "NUMBERS_NEED_WORDS", False)
+    assert engine.score(chips, event)[0] == 0.99
