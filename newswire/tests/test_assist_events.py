@@ -414,3 +414,21 @@ def test_numbers_alone_in_common_need_the_events_words(monkeypatch):
     assert engine.score(chips, event)[0] == 0.0
     monkeypatch.setattr(events, "NUMBERS_NEED_WORDS", False)
     assert engine.score(chips, event)[0] == 0.99
+
+
+def test_an_event_naming_nothing_in_every_language_merges_by_its_words(monkeypatch):
+    """devreal: "Judge blocks Harlow Foods' takeover of Penbrook Brands" and "US court halts
+    Harlow-Penbrook merger" are two English events: names only English writes are words, so
+    the merge, which found events by their names only, never met them."""
+    title = "NSW fire emergency: homes lost near Port Macquarie as the bushfire spreads"
+    text = "Fire crews said homes were lost near Port Macquarie overnight as the bushfire spread."
+    monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)  # the merge's own rule
+    for unnamed, expected in ((True, {("new", 1): ("new", 0)}), (False, {})):
+        monkeypatch.setattr(events, "MERGE_UNNAMED", unnamed)
+        docs = _bushfire_reports(title, text)
+        engine = events.Engine(docs)
+        for n, report in enumerate(docs):
+            engine._join(report, ("new", n))
+            engine.touched.add(("new", n))
+        assert not engine.events[("new", 1)].cross
+        assert engine.finish() == expected
