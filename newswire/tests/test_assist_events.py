@@ -250,7 +250,7 @@ def _unit(*values):
 
 def _bushfire_reports(second_title, second_text="", *, hours=1.0, vector=None):
     """A report, and another of the same kind whose names only English writes: words to the
-    engine (a German report of another story, in Chile, makes the run multilingual)."""
+    engine (a German report of another story, 12 dead in Chile, makes the run multilingual)."""
     first = doc(
         1,
         "Bushfire burns homes near Port Macquarie as early heat grips the coast",
@@ -261,7 +261,7 @@ def _bushfire_reports(second_title, second_text="", *, hours=1.0, vector=None):
     first.vector = _unit(1.0, 0.2)
     second = doc(2, second_title, second_text, source="b", hours=hours)
     second.vector = _unit(1.0, 0.5) if vector is None else vector
-    other = doc(3, "Erdbeben in Chile", "Die Erde bebte in Chile.", language="de")
+    other = doc(3, "Erdbeben in Chile", "Die Erde bebte in Chile: 12 Tote.", language="de")
     other.vector = _unit(0.0, 0.0, 1.0)
     return [first, second, other]
 
@@ -277,6 +277,14 @@ def test_a_report_naming_nothing_in_every_language_joins_by_its_words_and_meanin
     assert not docs[1].cross  # nothing in common through names: found by its words
     assert placed[2][0] == placed[1][0]
     assert placed[3][0] != placed[1][0]
+    # A number the event lacks is no name: "12 homes" joins as well.
+    docs = _bushfire_reports(
+        "NSW fire emergency: 12 homes lost near Port Macquarie as the bushfire spreads",
+        "Fire crews said 12 homes were lost near Port Macquarie as the bushfire spread.",
+    )
+    placed = run(docs)
+    assert set(docs[1].cross) == {"n:12"}
+    assert placed[2][0] == placed[1][0]
 
 
 def test_look_alikes_without_shared_names_stay_apart():
