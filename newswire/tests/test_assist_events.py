@@ -440,3 +440,32 @@ def test_an_event_naming_nothing_in_every_language_merges_by_its_words(monkeypat
             engine.touched.add(("new", n))
         assert not engine.events[("new", 1)].cross
         assert engine.finish() == expected
+
+
+def test_a_nameless_event_merges_with_a_younger_one_that_names_a_country(monkeypatch):
+    """The younger event finds its partners by its names ("Australia") and the older one names
+    nothing: the older looks at the younger too, by its words (devreal: "Darlington biscuit
+    factory to close with loss of 340 jobs" and "UK biscuit maker Hartleigh to close northern
+    England plant")."""
+    older = doc(
+        1,
+        "NSW fire emergency: homes lost near Port Macquarie as the bushfire spreads",
+        "Fire crews said homes were lost near Port Macquarie overnight as the bushfire spread.",
+    )
+    younger = doc(
+        2,
+        "Australia bushfire: homes lost near Port Macquarie as the fire spreads",
+        "Fire crews in Australia said homes were lost near Port Macquarie as the bushfire spread.",
+        hours=2,
+    )
+    german = doc(
+        3, "Buschfeuer in Australien", "In Australien brennt es.", language="de", hours=200
+    )
+    older.vector, younger.vector, german.vector = _unit(1.0), _unit(1.0, 0.3), _unit(0.0, 1.0)
+    monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)  # the merge's own rule
+    engine = events.Engine([older, younger, german])
+    for n, report in enumerate((older, younger, german)):
+        engine._join(report, ("new", n))
+        engine.touched.add(("new", n))
+    assert not events._named(older.cross) and "e:@AU" in younger.cross
+    assert engine.finish() == {("new", 1): ("new", 0)}
