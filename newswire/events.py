@@ -113,6 +113,16 @@ SINGLE_NAME_WORDS = 0.1  # one shared name also needs this word cosine; dev + de
 # a German look-alike and the demo's unrelated stories of one town, 0.2 cost recall
 BOILERPLATE_SHARE = 0.3  # a feature in 30 % or more of one source's reports is its boilerplate
 BOILERPLATE_MIN_REPORTS = 4  # ... once the source has at least this many reports
+# ... but in a source seen over BOILERPLATE_SPAN_HOURS or more, a feature its reports carry
+# within fewer hours is a story it covered in several reports, not boilerplate (devreal's
+# local feeds: an explosion in Rotterdam, three of a feed's eight reports in a day). Devreal:
+# English R 0.701 -> 0.721 (P 0.996), French F1 0.835 -> 0.883, Dutch 0.432 -> 0.619,
+# Portuguese 0.370 -> 0.483, German 0.699 -> 0.705, Spanish 0.810 -> 0.790, across languages
+# 0.985/0.603 -> 0.995/0.608; devreal_a English R 0.585 -> 0.626, devreal_b 0.826 -> 0.839;
+# dev.jsonl unchanged (and at 24 and 72 hours; 24: devreal English R 0.718, Dutch 0.432; 72:
+# Spanish 0.839, Italian 0.471). Without the guard on the source's own span, a new feed's
+# first items (hours apart) met through their boilerplate.
+BOILERPLATE_SPAN_HOURS = 48
 MAX_FEATURES = 80  # a report keeps its heaviest words (memory; see the README's figures)
 CANDIDATE_FEATURES = 12  # the report's heaviest features find its candidate events
 MERGE_FEATURES = CANDIDATE_FEATURES * 2  # an event's find the events it may merge with
@@ -662,6 +672,24 @@ class Engine:
             for source, counts in per_source.items()
             if source_docs[source] >= BOILERPLATE_MIN_REPORTS
         }
+        if BOILERPLATE_SPAN_HOURS:
+            # A source seen over days: a feature its reports carry within fewer hours is a
+            # story it covered in several reports, not its boilerplate.
+            span, seen = {}, {}
+            for doc in self.docs:
+                low, high = seen.get(doc.source, (doc.hours, doc.hours))
+                seen[doc.source] = (min(low, doc.hours), max(high, doc.hours))
+                for feature in boiler.get(doc.source, ()):
+                    if feature in doc.raw:
+                        low, high = span.get((doc.source, feature), (doc.hours, doc.hours))
+                        span[(doc.source, feature)] = (min(low, doc.hours), max(high, doc.hours))
+            for source, features in boiler.items():
+                if seen[source][1] - seen[source][0] >= BOILERPLATE_SPAN_HOURS:
+                    features -= {
+                        f
+                        for f in features
+                        if span[(source, f)][1] - span[(source, f)][0] < BOILERPLATE_SPAN_HOURS
+                    }
         for doc in self.docs:
             skip = boiler.get(doc.source, ())
             mono, cross = {}, {}

@@ -469,3 +469,28 @@ def test_a_nameless_event_merges_with_a_younger_one_that_names_a_country(monkeyp
         engine.touched.add(("new", n))
     assert not events._named(older.cross) and "e:@AU" in younger.cross
     assert engine.finish() == {("new", 1): ("new", 0)}
+
+
+def test_a_story_a_local_feed_covers_in_several_reports_is_not_its_boilerplate():
+    """devreal: a local feed covered one explosion in three of its eight reports within a
+    day; "explosion" and the street were taken for its boilerplate (30 % of its reports) and
+    weighed nothing there. A source seen over days: a feature its reports carry within
+    fewer than 48 hours is a story's. Its blurb, in every report over the days, still is
+    boilerplate; a feed seen only over hours keeps the plain rule (the test above)."""
+    blurb = "Read more local news from the Harbour Courier every morning."
+    story = [
+        doc(n, title, f"{title}. {blurb}", source="courier", hours=hours)
+        for n, title, hours in (
+            (1, "Explosion in a flat on Dordt Lane, three hurt", 0),
+            (2, "Families from the Dordt Lane flat stay in a hotel after the explosion", 9),
+            (3, "Two teenagers held over the Dordt Lane explosion", 30),
+        )
+    ]
+    others = [
+        doc(n, topic, f"{topic}. {blurb}", source="courier", hours=24 * n)
+        for n, topic in enumerate(TOPICS[:5], start=4)
+    ]
+    engine = events.Engine(story + others)
+    assert engine is not None
+    assert any("explos" in f for f in story[2].mono)  # the story's words weigh
+    assert not any("courier" in f for f in story[2].mono | story[2].cross)  # the blurb not
