@@ -102,10 +102,7 @@ JOIN_PROBABILITY = 0.7
 # Retrained with the CLDR names and adjectives below (same sets, 1x; and devreal 2x) it did
 # worse on devreal at every join/merge pair of the grid (join 0.7: English P 0.929; join 0.8:
 # English R 0.454, across 0.442): these weights and thresholds were kept.
-# Two events become one (Engine.finish) at this; 0.6-0.7: devreal English P 0.88. 0.8 -> 0.85
-# with MERGE_BOTH_WAYS (with it at 0.8: dev.jsonl English P 0.977, French 0.930; 0.9: devreal
-# English R 0.730, across languages 0.621).
-MERGE_PROBABILITY = 0.85
+MERGE_PROBABILITY = 0.8  # two events become one (Engine.finish); 0.6-0.7: devreal English P 0.88
 # A report with one name or number in common with the event joins at this probability, not
 # JOIN_PROBABILITY. With the full text read, one name ("Fed", "Federal") joined the ECB's cut,
 # a Fed governor's speech and the week's US inflation stories at 0.7 (devreal English P 0.923;
@@ -160,18 +157,6 @@ RELINK_SINGLE_REPORTS = True
 # loss of 340 jobs" and "UK biscuit maker Hartleigh to close northern England plant");
 # devreal_b 0.792 -> 0.826 at P 0.992; devreal_a and dev.jsonl unchanged.
 MERGE_UNNAMED = True
-# The merge reads each event as one report of the other and takes the higher (a large event
-# read as a report covers few of a small one's names: the Kreiensen derailment's main event
-# against a two-report one, 0.21); the second reading only when the first is 0.05 or more
-# (ten passes of dev.jsonl: the merge 2.4-3.5 s, without that floor 4.0-5.3 s; devreal
-# English R 0.753 without it). With MERGE_PROBABILITY 0.85 (evaluate_assist): devreal
-# English P/R 0.996/0.721 -> 0.996/0.741, German F1 0.705 -> 0.724, Spanish 0.790 -> 0.800,
-# Dutch 0.619 -> 0.711, across languages 0.995/0.608 -> 0.985/0.643 (the Lisbon and
-# Schiphol outages' event gains a Lisbon report); devreal_a English R 0.626 -> 0.636, German
-# 0.754 -> 0.764; devreal_b German 0.725 -> 0.753, French 0.941 -> 0.916, across
-# 0.972/0.735 -> 0.973/0.751; dev.jsonl English 0.988/0.895 -> 0.988/0.911, Italian 0.972
-# -> 0.991, across 0.995/0.936 -> 0.995/0.942.
-MERGE_BOTH_WAYS = True
 # A report that names nothing in every language (its names, if any, are only its language's:
 # "NSW", "Port Macquarie"; numbers aside) finds candidates by its CANDIDATE_WORDS heaviest
 # words too (each
@@ -906,14 +891,6 @@ class Engine:
         return doc
 
     def merge_score(self, event, other):
-        """The chance two events are one: each read as one report of the other, the higher
-        (a large event read as a report of a small one covers few of its names)."""
-        score = self._merge_score(event, other)
-        if MERGE_BOTH_WAYS and 0.05 <= score < MERGE_PROBABILITY:
-            score = max(score, self._merge_score(other, event))
-        return score
-
-    def _merge_score(self, event, other):
         doc = self._as_report(event)
         features = list(self.pair(doc, other))
         features[JOIN_FEATURES.index("gap_days")] = (

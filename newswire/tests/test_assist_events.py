@@ -494,27 +494,3 @@ def test_a_story_a_local_feed_covers_in_several_reports_is_not_its_boilerplate()
     assert engine is not None
     assert any("explos" in f for f in story[2].mono)  # the story's words weigh
     assert not any("courier" in f for f in story[2].mono | story[2].cross)  # the blurb not
-
-
-def _reading(event, other):
-    """The chance as the event read as the report scores it: the young large one 0.21."""
-    return {("new", 1): 0.21, ("new", 0): 0.9}[event.key]
-
-
-def test_the_merge_reads_each_event_as_a_report_of_the_other(monkeypatch):
-    """devreal: the Kreiensen derailment's main event, read as one report, covers few of its
-    names in a two-report event that names only "Kreiensen" (0.21); the small one read as a
-    report of the large one is covered whole. The merge takes the higher reading."""
-    docs = [
-        doc(n, f"Reserve Bank of Jastria raises rates, report {n}", REPORT, hours=n)
-        for n in (1, 2)
-    ]
-    for both, expected in ((True, {("new", 1): ("new", 0)}), (False, {})):
-        monkeypatch.setattr(events, "MERGE_BOTH_WAYS", both)
-        monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)
-        engine = events.Engine(docs)
-        for n, report in enumerate(docs):
-            engine._join(report, ("new", n))
-            engine.touched.add(("new", n))
-        monkeypatch.setattr(engine, "_merge_score", _reading)
-        assert engine.finish() == expected
