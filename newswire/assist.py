@@ -204,7 +204,7 @@ def _doc(row, current=None):
     return events.Doc(
         key=row["id"], source=row["source_id"], language=language_code(row["language"]),
         hours=when.timestamp() / 3600, title=row["title"], text=row["head"] or body,
-        body=body if row["head"] else "",
+        body=body[: events.DUPLICATE_CHARS] if row["head"] else "",
         cluster=row["cluster_id"], duplicate_of=row["duplicate_of_id"],
         vector=from_bytes(row["embedding"])
         if current and row["embedding"] and row["embedding_model"] == current else None,
@@ -253,7 +253,7 @@ def process_items(ids=None):
     for doc in new:  # a new or changed item is placed afresh
         doc.cluster = None
         doc.duplicate_of = None
-    vectors = embed([f"{doc.title}. {events.reading(doc)}" for doc in new])
+    vectors = embed([f"{doc.title}. {doc.text}" for doc in new])
     for doc, vector in zip(new, vectors, strict=True):
         doc.vector = vector
     start = min(doc.hours for doc in new) - CLUSTER_WINDOW_HOURS

@@ -175,12 +175,11 @@ def docs_of(items):
                 hours=when.timestamp() / 3600,
                 title=item["title"][:500],
                 text=summary or body,
-                body=body if summary else "",
+                body=body[: events.DUPLICATE_CHARS] if summary else "",
             )  # fmt: skip
         )
     assist._languages(docs, [{"source__language": ""} for _ in docs])
-    texts = (f"{d.title}. {events.reading(d)}" for d in docs)
-    for doc, vector in zip(docs, assist.embed(texts), strict=True):
+    for doc, vector in zip(docs, assist.embed(f"{d.title}. {d.text}" for d in docs), strict=True):
         doc.vector = vector
     return docs
 

@@ -47,16 +47,7 @@ import snowballstemmer
 
 WINDOW_HOURS = 72  # an event takes reports up to 72 h after its latest one
 STEM_CHARS = 7  # a language without a Snowball stemmer: words cut to this many letters
-# Characters a report is represented by: its summary and then its full text, or the full text
-# alone (reading()). Reading the full text after the summary (it was the summary alone when
-# there is one; on devreal 104 reports carry both, summaries of at most 336 characters), with
-# SINGLE_NAME_PROBABILITY: devreal English P/R 0.995/0.561 -> 0.995/0.602, French F1 0.763 ->
-# 0.809, Spanish 0.615 -> 0.790, German 0.673 -> 0.680, Portuguese 0.240 -> 0.308, Italian
-# 0.595 -> 0.556, Dutch 0.619 -> 0.432 (one and five of their 26 and 29 pairs), across
-# languages 0.987/0.490 -> 0.990/0.589; devreal_a English R 0.467 -> 0.544, devreal_b 0.644 ->
-# 0.738; dev.jsonl English 0.988/0.895 -> 0.988/0.881, French 0.921 -> 0.927, across
-# 0.990/0.930 -> 0.995/0.923.
-TEXT_CHARS = 1500
+TEXT_CHARS = 1500  # characters of summary or full text a report is represented by
 TITLE_WEIGHT = 2  # headline words count twice
 MIN_SHARED_NAMES = 2  # names or numbers in common; with fewer, a report needs the words
 # A short report against a whole story (see _similarity), chosen on dev.jsonl with the earlier
@@ -103,12 +94,6 @@ JOIN_PROBABILITY = 0.7
 # worse on devreal at every join/merge pair of the grid (join 0.7: English P 0.929; join 0.8:
 # English R 0.454, across 0.442): these weights and thresholds were kept.
 MERGE_PROBABILITY = 0.8  # two events become one (Engine.finish); 0.6-0.7: devreal English P 0.88
-# A report with one name or number in common with the event joins at this probability, not
-# JOIN_PROBABILITY. With the full text read, one name ("Fed", "Federal") joined the ECB's cut,
-# a Fed governor's speech and the week's US inflation stories at 0.7 (devreal English P 0.923;
-# 0.75 too); 0.8 (and 0.85, 0.9: the same) kept English P 0.995. Without the full text it
-# costs devreal English R 0.561 -> 0.535.
-SINGLE_NAME_PROBABILITY = 0.8
 SINGLE_NAME_WORDS = 0.1  # one shared name also needs this word cosine; dev + devreal: 0 merged
 # a German look-alike and the demo's unrelated stories of one town, 0.2 cost recall
 BOILERPLATE_SHARE = 0.3  # a feature in 30 % or more of one source's reports is its boilerplate
@@ -172,10 +157,6 @@ MERGE_UNNAMED = True
 # and headline rules dev.jsonl's "Live updates" met each other; 4, 8, 12 words: English R
 # 0.514, 0.523, 0.555. Looking the words up only for such reports keeps the cost: 10,100
 # dev.jsonl reports (ten passes) placed in 4.2 s with and without, 8 MB more for the index.
-# Checked again with the full text read (TEXT_CHARS): words 0.15 with meaning 0.3, 0.4, 0.5:
-# devreal English R 0.619, 0.602, 0.584; words 0.2: 0.616, 0.599, 0.581 (P 0.995, dev.jsonl
-# the same at all six); a report naming only numbers as nameless: English R 0.634 but German
-# P 0.958 (two "Was ... für Hamburg bedeutet" explainers of different stories met).
 # Numbers aside: a report naming only numbers the event lacks ("6 %", "340 jobs") counts as
 # naming nothing (with words 0.15 it was not: at 0.15 two German explainers of different
 # stories, "Was ... für Hamburg bedeutet", met; 0.2 then): devreal English R 0.654 -> 0.683,
@@ -239,7 +220,7 @@ class Doc:
     hours: float  # time of the report, hours since the epoch
     title: str
     text: str  # summary, or the full text's beginning, plain
-    body: str = ""  # the full text's beginning when `text` is the summary (see reading())
+    body: str = ""  # the full text's beginning when `text` is the summary (for duplicates)
     cluster: object = None  # the event it is in already (context), or None
     duplicate_of: object = None
     mono: dict = field(default_factory=dict, repr=False)
@@ -266,14 +247,6 @@ class Event:
         if name not in self.cache:
             self.cache[name] = _squares(sums)
         return self.cache[name]
-
-
-def reading(doc):
-    """The text a report is represented by (and embedded from): its summary followed by its
-    full text's beginning, TEXT_CHARS in all; the full text alone when there is no summary."""
-    if doc.body:
-        return f"{doc.text}\n\n{doc.body}"[:TEXT_CHARS]
-    return doc.text
 
 
 def normalise_text(text):
@@ -622,7 +595,7 @@ class Engine:
         vocabulary = {}  # one string a feature, however many reports carry it
         stems, lowercase = Stems(), set()
         for doc in docs:
-            found = features(doc.title, reading(doc), doc.language, stems, lowercase)
+            found = features(doc.title, doc.text, doc.language, stems, lowercase)
             headline = features(doc.title, "", doc.language, stems)
             doc._headline = {"e:" + f[2:] if f[0] == "s" else f for f in headline if f[0] in "ens"}
             doc.raw = {vocabulary.setdefault(f, f): n for f, n in found.items()}
@@ -853,9 +826,6 @@ class Engine:
                     doc.language = language
                     p = min(p, _probability(self.pair(doc, event)))
                     doc.language = ""
-        if shared * 6 < MIN_SHARED_NAMES:
-            # One name in common, with the event's words: a surer decision than with two.
-            return p, SINGLE_NAME_PROBABILITY
         return p, JOIN_PROBABILITY
 
     def place(self, doc):

@@ -303,42 +303,6 @@ def test_look_alikes_without_shared_names_stay_apart():
         assert placed[2][0] != placed[1][0]
 
 
-def test_a_report_is_read_by_its_summary_and_its_full_text():
-    """A headline and summary that name nothing of the story ("rates rise again") beside a
-    full text that names it all: the report is read by both (TEXT_CHARS in all)."""
-    english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
-
-    def german(body):
-        report = _german_rate_report()
-        report.title, report.text = "Zinsen steigen wieder", "Die Zinsen steigen wieder."
-        report.body = body
-        return report
-
-    full = german(_german_rate_report().text)  # Jastria, Anna Lindqvist, 4,25 ...
-    assert events.reading(full) == f"{full.text}\n\n{full.body}"
-    assert len(events.reading(german("x" * 2 * events.TEXT_CHARS))) == events.TEXT_CHARS
-    placed = run([english, full])
-    assert placed[2][0] == placed[1][0]
-    placed = run([english, german("")])
-    assert placed[2][0] != placed[1][0]  # the summary alone: nothing in common
-
-
-def test_one_shared_name_needs_a_surer_decision_than_two(monkeypatch):
-    """devreal: one name in common ("Fed") joined the ECB's cut to a Fed governor's speech
-    and the week's US inflation stories at the decision's 0.7; one name needs 0.8."""
-    english = doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT)
-    text = "The bank raised its main interest rate; inflation remained too high, it said."
-    one = doc(2, "Jastria raises its main interest rate", text, hours=1)
-    two = doc(3, "Jastria raises its main interest rate to 4.25 percent", text, hours=1)
-    engine = events.Engine([english, one, two])
-    engine.add(english)
-    event = engine.events[english.cluster]
-    monkeypatch.setattr(events, "_probability", lambda features: 0.75)
-    assert engine.score(one, event) == (0.75, events.SINGLE_NAME_PROBABILITY)
-    assert engine.score(two, event) == (0.75, events.JOIN_PROBABILITY)
-    assert events.JOIN_PROBABILITY < 0.75 < events.SINGLE_NAME_PROBABILITY
-
-
 def test_the_merge_looks_again_at_an_event_that_grew(monkeypatch):
     """The youngest event looked at an older one before that older one absorbed another: a
     second round scores the pairs with an event that grew (devreal's late merges)."""
