@@ -458,3 +458,23 @@ def test_a_story_a_local_feed_covers_in_several_reports_is_not_its_boilerplate()
     assert engine is not None
     assert any("explos" in f for f in story[2].mono)  # the story's words weigh
     assert not any("courier" in f for f in story[2].mono | story[2].cross)  # the blurb not
+
+
+def test_the_words_rule_needs_three_words_in_common():
+    """devreal_c: "Lombardia" alone (a word: only Italian writes it) in a short-lets story
+    and in the OECD's education figures gave a word cosine over 0.2. One rare word in
+    common is a name in disguise: the rule needs NO_NAME_SHARED_WORDS (3) in common."""
+    docs = _bushfire_reports("NSW fire emergency: homes lost", "Homes were lost.")
+    engine = events.Engine(docs)
+    engine.add(docs[0])
+    event = engine.events[docs[0].cluster]
+    report = docs[1]
+    features = list(engine.pair(report, event))
+    features[events._WORDS], features[events._MEANING] = 0.5, 0.9  # agree, as far as these go
+    features[events._SHORT] = 0.0
+    assert not events._named(report.cross)
+    shared = list(event.mono["en"])[:3]
+    report.mono = dict.fromkeys(shared[:2], 1.0) | {"w:zzz": 1.0}
+    assert not engine.unnamed(report, features, event)
+    report.mono = dict.fromkeys(shared, 1.0)
+    assert engine.unnamed(report, features, event)
