@@ -67,7 +67,7 @@ def test_quality_on_the_development_set(capsys):
 def test_quality_on_the_hand_written_development_set():
     """The hand-written development set (devreal, real wording): precision first, as the
     targets ask; recall is asserted at the measured floor, far short of issue 20's targets
-    (on parts a, b and c, 1,079 items: English R 0.525 against 0.85, across languages 0.453
+    (on parts a, b and c, 1,079 items: English R 0.620 against 0.85, across languages 0.504
     against 0.6: README)."""
     out = StringIO()
     devreal = evaluation.DEV_FILE.parent / "devreal" / "devreal.jsonl"
@@ -77,8 +77,8 @@ def test_quality_on_the_hand_written_development_set():
     for lang in ("en", "de", "fr", "es", "it", "nl", "pt"):
         assert events[lang]["pairwise"]["precision"] >= 0.95, lang
     assert events["cross"]["pairwise"]["precision"] >= 0.95
-    assert events["en"]["pairwise"]["recall"] >= 0.48  # target 0.85: NOT met
-    assert events["cross"]["pairwise"]["recall"] >= 0.45  # target 0.6: NOT met (a+b: 0.478)
+    assert events["en"]["pairwise"]["recall"] >= 0.6  # target 0.85: NOT met
+    assert events["cross"]["pairwise"]["recall"] >= 0.49  # target 0.6: NOT met
     assert metrics["duplicates"]["precision"] == 1.0
     assert metrics["duplicates"]["recall"] >= 0.95
 
