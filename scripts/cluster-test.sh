@@ -47,6 +47,8 @@ LB_ADDR=$NET.0.10
 
 # shellcheck source=scripts/check_lib.sh
 . "$ROOT/scripts/check_lib.sh"
+# shellcheck source=scripts/acme_lib.sh
+. "$ROOT/scripts/acme_lib.sh"
 
 addr_of() { local h; for h in $HOSTS; do [ "${h%%:*}" = "$1" ] && echo "$NET.0.${h#*:}"; done; }
 on() {  # on HOST command...: run in that host's container
@@ -111,44 +113,6 @@ stop_host() {
     rmdir "/sys/fs/cgroup/systemd/$PREFIX-$host" "/sys/fs/cgroup/unified/$PREFIX-$host" 2>/dev/null
 }
 
-# acme_up: Pebble and its DNS (pebble-challtestsrv) on this machine's end of the
-# uplink, every name resolving to lb1; lb1 trusts the CA of Pebble's listener.
-ACME_ADDR=$NET.1.1
-acme_up() {
-    local dir=$WORK/acme
-    mkdir -p "$dir"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-        -subj "/CN=cluster-test ACME CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null || return 1
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$ACME_ADDR" \
-        -keyout "$dir/key.pem" -out "$dir/csr.pem" 2>/dev/null || return 1
-    printf 'subjectAltName=IP:%s\n' "$ACME_ADDR" >"$dir/san.cnf"
-    openssl x509 -req -in "$dir/csr.pem" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-        -days 2 -extfile "$dir/san.cnf" -out "$dir/cert.pem" 2>/dev/null || return 1
-    cat >"$dir/pebble.json" <<JSON
-{"pebble": {"listenAddress": "$ACME_ADDR:14000", "managementListenAddress": "$ACME_ADDR:15000",
- "certificate": "$dir/cert.pem", "privateKey": "$dir/key.pem", "httpPort": 80, "tlsPort": 443,
- "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-JSON
-    setsid pebble-challtestsrv -defaultIPv4 "$LB_ADDR" -defaultIPv6 "" -dns01 "$ACME_ADDR:8053" \
-        -http01 "" -https01 "" -tlsalpn01 "" -management "$ACME_ADDR:8055" >"$dir/dns.log" 2>&1 </dev/null &
-    echo $! >"$dir/dns.pid"
-    PEBBLE_VA_NOSLEEP=1 setsid pebble -config "$dir/pebble.json" -dnsserver "$ACME_ADDR:8053" \
-        >"$dir/pebble.log" 2>&1 </dev/null &
-    echo $! >"$dir/pebble.pid"
-    cp "$dir/ca.pem" "$STATE_DIR/lb1/root/usr/local/share/ca-certificates/cluster-test-acme.crt"
-    on lb1 update-ca-certificates >/dev/null 2>&1 || return 1
-    for _ in $(seq 30); do
-        curl -sf --cacert "$dir/ca.pem" "https://$ACME_ADDR:14000/dir" >/dev/null && return 0
-        sleep 0.5
-    done
-    return 1
-}
-acme_down() {
-    local f
-    for f in "$WORK"/acme/*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null && rm -f "$f"; done
-    return 0
-}
-
 hosts_alive() {  # true when a host of a run in STATE_DIR still has its nspawn
     local pidfile
     for pidfile in "$STATE_DIR"/*/nspawn.pid; do
@@ -159,7 +123,7 @@ hosts_alive() {  # true when a host of a run in STATE_DIR still has its nspawn
 
 teardown() {
     set +e
-    [ -d "$WORK/acme" ] && acme_down
+    [ -d "$WORK/acme" ] && acme_down "$WORK/acme"
     local h host
     for h in $HOSTS; do stop_host "${h%%:*}" & done
     wait
@@ -799,7 +763,10 @@ phase "Let's Encrypt at the load balancer"
 # listener has a certificate from a CA made for this run, which lb1 trusts (a
 # real host trusts Let's Encrypt through its system store). Last: from here on
 # readers see Pebble's certificate.
-if acme_up; then pass "Pebble (ACME) listens on $ACME_ADDR:14000"; else abort "start Pebble" "$(tail -n 2 "$WORK/acme/pebble.log")"; fi
+ACME_ADDR=$NET.1.1  # this machine's end of the uplink
+acme_up "$WORK/acme" "$ACME_ADDR" "$LB_ADDR" || abort "start Pebble" "$(tail -n 2 "$WORK/acme/pebble.log")"
+cp "$WORK/acme/ca.pem" "$STATE_DIR/lb1/root/usr/local/share/ca-certificates/cluster-test-acme.crt"
+if on lb1 update-ca-certificates >/dev/null 2>&1; then pass "Pebble (ACME) listens on $ACME_ADDR:14000, lb1 trusts it"; else abort "lb1 trusts Pebble's listener"; fi
 letsencrypt_vars=(-e lb_tls_mode=letsencrypt -e "lb_letsencrypt_server=https://$ACME_ADDR:14000/dir" -e lb_letsencrypt_email=ops@news.test)
 if playbook site.yml letsencrypt --limit lb1 "${letsencrypt_vars[@]}"; then
     pass "site.yml with lb_tls_mode=letsencrypt converges lb1: certbot answered the challenge through HAProxy"
@@ -812,7 +779,7 @@ check "plain HTTP: the challenge path goes to certbot (503 between renewals), th
 served_cert() { openssl s_client -connect "$LB_ADDR:443" -servername "$DOMAIN" </dev/null 2>/dev/null | openssl x509 -noout "$@"; }
 check "readers get the certificate Pebble issued for $DOMAIN ($(served_cert -issuer))" \
     bash -c "openssl s_client -connect $LB_ADDR:443 -servername $DOMAIN </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName | tr '\n' ' ' | grep -q 'Pebble Intermediate CA.*DNS:$DOMAIN'"
-curl -s --cacert "$WORK/acme/ca.pem" "https://$ACME_ADDR:15000/roots/0" >"$WORK/acme/root.pem"
+acme_root "$WORK/acme"
 check "the home page answers 200 over HTTPS, verified against Pebble's root" \
     bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert $WORK/acme/root.pem --resolve $DOMAIN:443:$LB_ADDR https://$DOMAIN/ -H 'Cookie: sessionid=x')\" = 200 ]"
 check "certbot's renewal timer is active" on lb1 systemctl is-active --quiet certbot.timer
@@ -824,6 +791,6 @@ on lb1 certbot renew --force-renewal --no-random-sleep-on-renew >"$WORK/renew.lo
 serial_after=$(served_cert -serial)
 check "a renewal (certbot renew, as the timer runs it) reaches readers: the deploy hook rebuilt HAProxy's bundle and reloaded it ($serial_before -> $serial_after)" \
     bash -c "[ -n '$serial_after' ] && [ '$serial_before' != '$serial_after' ] && [ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert $WORK/acme/root.pem --resolve $DOMAIN:443:$LB_ADDR https://$DOMAIN/ -H 'Cookie: sessionid=x')\" = 200 ]"
-acme_down
+acme_down "$WORK/acme"
 
 finish

@@ -46,6 +46,8 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
 
 # shellcheck source=scripts/check_lib.sh
 . "$ROOT/scripts/check_lib.sh"
+# shellcheck source=scripts/acme_lib.sh
+. "$ROOT/scripts/acme_lib.sh"
 
 in_guest() { "$ROOT/scripts/deploy_nsenter.sh" "$MACHINE" "$@"; }
 playbook() {  # playbook NAME.yml LOGNAME [ansible args...]
@@ -87,6 +89,7 @@ network_down() {
 
 teardown() {
     set +e
+    [ -d "$WORK/acme" ] && acme_down "$WORK/acme"
     if [ -s "$RUN_DIR/nspawn.pid" ]; then
         local pid
         pid=$(cat "$RUN_DIR/nspawn.pid")
@@ -130,6 +133,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
 command -v nft >/dev/null || missing+=(nftables)
 command -v curl >/dev/null || missing+=(curl)
+command -v pebble >/dev/null || missing+=(pebble)
 if [ ${#missing[@]} -gt 0 ]; then
     { apt-get install -y -q "${missing[@]}" || { apt-get update -q && apt-get install -y -q "${missing[@]}"; }; } \
         >"$WORK/apt.log" 2>&1 || abort "install ${missing[*]}" "$(tail -n 2 "$WORK/apt.log")"
@@ -467,5 +471,37 @@ if playbook rollback.yml rollback; then pass "rollback.yml runs"; else fail "rol
 check "current points to the previous release again" test "$(in_guest readlink /srv/aiblogger/current)" = "$old_release"
 check "the previous release is served again" expect_status /static/deploy-test-marker.txt 404
 check "the home page answers 200 after the rollback" expect_status / 200
+
+phase "Let's Encrypt"
+# Let's Encrypt cannot be reached from here: Pebble (scripts/acme_lib.sh) stands in
+# for it on this machine's end of the veth, fetching the HTTP-01 challenge from the
+# guest's port 80 as Let's Encrypt would. Last: readers see Pebble's certificate
+# from here on.
+acme_up "$WORK/acme" "$HOST_ADDR" "$GUEST_ADDR" || abort "start Pebble" "$(tail -n 2 "$WORK/acme/pebble.log")"
+cp "$WORK/acme/ca.pem" "$MACHINE/usr/local/share/ca-certificates/deploy-test-acme.crt"
+if in_guest update-ca-certificates >/dev/null 2>&1; then pass "Pebble (ACME) listens on $HOST_ADDR:14000, the host trusts it"; else abort "the host trusts Pebble's listener"; fi
+letsencrypt_vars=(-e tls_mode=letsencrypt -e "tls_letsencrypt_server=https://$HOST_ADDR:14000/dir" -e tls_letsencrypt_email=ops@news.test)
+if playbook site.yml letsencrypt "${letsencrypt_vars[@]}"; then
+    pass "site.yml with tls_mode=letsencrypt converges: certbot's webroot answered the challenge through Nginx"
+else
+    grep -E '^(fatal|failed):' -A 5 "$WORK/letsencrypt.log" | head -n 30
+    fail "site.yml with tls_mode=letsencrypt converges" "see artifacts/deploy-test/letsencrypt.log"
+fi
+served_cert() { openssl s_client -connect "$GUEST_ADDR:443" -servername "$DOMAIN" </dev/null 2>/dev/null | openssl x509 -noout "$@"; }
+check "readers get the certificate Pebble issued for $DOMAIN ($(served_cert -issuer))" \
+    bash -c "openssl s_client -connect $GUEST_ADDR:443 -servername $DOMAIN </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName | tr '\n' ' ' | grep -q 'Pebble Intermediate CA.*DNS:$DOMAIN'"
+acme_root "$WORK/acme"
+pebble_status() { curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/acme/root.pem" --resolve "$DOMAIN:443:$GUEST_ADDR" -H 'Cookie: sessionid=x' "https://$DOMAIN/"; }
+check "the home page answers 200 over HTTPS, verified against Pebble's root" test "$(pebble_status)" = 200
+check "certbot's renewal timer is active" in_guest systemctl is-active --quiet certbot.timer
+playbook site.yml letsencrypt-again "${letsencrypt_vars[@]}"
+check "a second run changes nothing (changed=$(recap_changed letsencrypt-again))" \
+    test "$(recap_changed letsencrypt-again)" = 0
+serial_before=$(served_cert -serial)
+in_guest certbot renew --force-renewal --no-random-sleep-on-renew >"$WORK/renew.log" 2>&1
+serial_after=$(served_cert -serial)
+check "a renewal (certbot renew, as the timer runs it) reaches readers: the deploy hook reloaded Nginx ($serial_before -> $serial_after)" \
+    bash -c "[ -n '$serial_after' ] && [ '$serial_before' != '$serial_after' ] && [ '$(pebble_status)' = 200 ]"
+acme_down "$WORK/acme"
 
 finish
