@@ -454,7 +454,7 @@ playbook deploy.yml deploy-bad-check
 check "deploy.yml stops a release that fails check --deploy" test "$?" -ne 0
 check "...and removes it, leaving the live release alone" \
     bash -c "[ \"\$(in_guest ls /srv/aiblogger/releases | sort | tr '\n' ' ')\" = '$releases_before' ] && [ \"\$(in_guest readlink /srv/aiblogger/current)\" = '$new_release' ]"
-git -C "$WORK/src" revert --quiet --no-edit HEAD
+git -C "$WORK/src" revert --quiet --no-edit HEAD >/dev/null
 # After the switch: a release whose pages fail (a broken base template, Jinja2's
 # since the reader pages moved to jinja2/: an unknown tag fails every page).
 echo "{% no_such_tag %}" >>"$WORK/src/jinja2/base.html"
@@ -477,6 +477,9 @@ phase "Let's Encrypt"
 # for it on this machine's end of the veth, fetching the HTTP-01 challenge from the
 # guest's port 80 as Let's Encrypt would. Last: readers see Pebble's certificate
 # from here on.
+# site.yml ends with deploy.yml: its HEAD must be a good release again (the
+# failed-deploy phase left a broken template there).
+git -C "$WORK/src" revert --quiet --no-edit HEAD >/dev/null
 acme_up "$WORK/acme" "$HOST_ADDR" "$GUEST_ADDR" || abort "start Pebble" "$(tail -n 2 "$WORK/acme/pebble.log")"
 cp "$WORK/acme/ca.pem" "$MACHINE/usr/local/share/ca-certificates/deploy-test-acme.crt"
 if in_guest update-ca-certificates >/dev/null 2>&1; then pass "Pebble (ACME) listens on $HOST_ADDR:14000, the host trusts it"; else abort "the host trusts Pebble's listener"; fi
@@ -498,8 +501,12 @@ playbook site.yml letsencrypt-again "${letsencrypt_vars[@]}"
 check "a second run changes nothing (changed=$(recap_changed letsencrypt-again))" \
     test "$(recap_changed letsencrypt-again)" = 0
 serial_before=$(served_cert -serial)
-in_guest certbot renew --force-renewal --no-random-sleep-on-renew >"$WORK/renew.log" 2>&1
-serial_after=$(served_cert -serial)
+in_guest certbot renew --force-renewal --no-random-sleep-on-renew >"$ARTIFACTS/renew.log" 2>&1
+for _ in $(seq 20); do  # Nginx's reload is a signal: its new workers take a moment
+    serial_after=$(served_cert -serial)
+    [ "$serial_after" != "$serial_before" ] && break
+    sleep 0.5
+done
 check "a renewal (certbot renew, as the timer runs it) reaches readers: the deploy hook reloaded Nginx ($serial_before -> $serial_after)" \
     bash -c "[ -n '$serial_after' ] && [ '$serial_before' != '$serial_after' ] && [ '$(pebble_status)' = 200 ]"
 acme_down "$WORK/acme"
