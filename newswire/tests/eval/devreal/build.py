@@ -1,14 +1,15 @@
-"""Build the development set with real wording: its three parts and their concatenation.
+"""Build the development set with real wording: its four parts and their concatenation.
 
 devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18), devreal_b.jsonl
-(items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15) and devreal_c.jsonl
-(items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20) were written by three
-writers; devreal.jsonl is a, b, then c, the whole development set in one file. The shared
+(items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15), devreal_c.jsonl
+(items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20) and devreal_d.jsonl
+(items_d_*.txt, ids drd-, event labels d-, 2026-08-10..2026-08-23) were written by four
+writers; devreal.jsonl is a, b, c, then d, the whole development set in one file. The shared
 parser, checks and counts are in ../handwritten.py (the source format is described there).
 Every part also checks one rights level and one declared language code per source (half b's
 writer asked only for the first; its data passes both). The whole does not check rights across
-parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (part c
-shares no source name with a or b).
+parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (parts c
+and d share no source name with the others).
 
 Usage: python -m newswire.tests.eval.devreal.build
 """
@@ -99,7 +100,31 @@ HALF_C = half(
         "Kernow Coast Radio - news for Cornwall and the Isles of Scilly",
     ),
 )
-SETS = [HALF_A, HALF_B, HALF_C]
+HALF_D = half(
+    "d",
+    date(2026, 8, 10),
+    date(2026, 8, 23),
+    event_prefix="d-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+        "Liveblog",
+    ),
+    boilerplate=(
+        "Kitchen Table Economics is a weekly podcast",
+        "Strathspey Radio 102.1 — news for Badenoch and the Cairngorms",
+        "Radio Calanques Info, l'actu de Marseille et de la côte",
+        "Ciencia en cinco minutos es la serie de vídeos",
+    ),
+)
+SETS = [HALF_A, HALF_B, HALF_C, HALF_D]
 
 if __name__ == "__main__":
     main(SETS, combined=COMBINED)
