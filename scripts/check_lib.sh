@@ -33,3 +33,17 @@ finish() {
     exit $?
 }
 abort() { fail "$1" "${2:-}"; finish; }
+
+# container_leader NSPAWN_PID: the container's PID 1, the child of systemd-nspawn that has
+# become systemd; waits up to a minute. nspawn's own short-lived children come first (its
+# outer child, before the container's init is started): a test that took one of those
+# entered a process that was gone, and every command "in the guest" failed.
+container_leader() {
+    local leader=""
+    for _ in $(seq 120); do
+        leader=$(pgrep -x systemd -P "$1" | head -n 1)
+        [ -n "$leader" ] && break
+        sleep 0.5
+    done
+    [ -n "$leader" ] && echo "$leader"
+}

@@ -203,14 +203,7 @@ boot_host() {
         --bind-ro="$WHEELHOUSE:/var/cache/aiblogger-wheelhouse" \
         >"$dir/console.log" 2>&1 </dev/null &
     echo $! >"$dir/nspawn.pid"
-    # The container's PID 1 is the child of nspawn that has become systemd
-    # (nspawn's own short-lived children come first).
-    for _ in $(seq 120); do
-        leader=$(pgrep -x systemd -P "$(cat "$dir/nspawn.pid")" | head -n 1)
-        [ -n "$leader" ] && break
-        sleep 0.5
-    done
-    [ -n "$leader" ] || return 1
+    leader=$(container_leader "$(cat "$dir/nspawn.pid")") || return 1
     echo "$leader" >"$dir/leader.pid"
     nsenter -t "$leader" -n ip link set host0 up || return 1
     nsenter -t "$leader" -n ip addr add "$addr/24" dev host0

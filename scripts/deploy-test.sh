@@ -205,13 +205,8 @@ setsid systemd-nspawn --boot --directory="$MACHINE" --machine=aiblogger-test \
     --bind="$CACHE_DIR/pip:/root/.cache/pip" \
     >"$RUN_DIR/console.log" 2>&1 </dev/null &
 echo $! >"$RUN_DIR/nspawn.pid"
-leader=""
-for _ in $(seq 60); do
-    leader=$(pgrep -P "$(cat "$RUN_DIR/nspawn.pid")" | head -n 1)
-    [ -n "$leader" ] && break
-    sleep 0.5
-done
-[ -n "$leader" ] || abort "systemd-nspawn started the guest" "$(tail -n 3 "$RUN_DIR/console.log")"
+leader=$(container_leader "$(cat "$RUN_DIR/nspawn.pid")") ||
+    abort "systemd-nspawn started the guest's systemd" "$(tail -n 3 "$RUN_DIR/console.log")"
 echo "$leader" >"$AIBLOGGER_DT_PIDFILE"
 state=""
 for _ in $(seq 60); do
