@@ -478,3 +478,65 @@ def test_the_words_rule_needs_three_words_in_common():
     assert not engine.unnamed(report, features, event)
     report.mono = dict.fromkeys(shared, 1.0)
     assert engine.unnamed(report, features, event)
+
+
+def test_a_headline_naming_only_what_the_event_lacks_is_another_story(monkeypatch):
+    """devreal_b: "Power cut at Lisbon airport grounds more than 140 flights", whose text
+    recalls Schiphol's baggage failure of that morning, joined the Schiphol event through
+    the names of its text. Its headline names what the event lacks: another story of the
+    kind. An angle piece whose headline names the event's place still joins."""
+    schiphol = doc(
+        1,
+        "Baggage system failure snarls Amsterdam's Schiphol airport",
+        "A baggage system failure at Schiphol left thousands of travellers in Amsterdam "
+        "without their suitcases; KLM said repairs would take the day.",
+    )
+    lisbon = doc(
+        2,
+        "Power cut at Lisbon airport grounds more than 140 flights",
+        "A power cut grounded more than 140 flights at Lisbon airport, hours after the "
+        "baggage failure at Amsterdam's Schiphol.",
+        hours=1,
+    )
+    angle = doc(
+        3,
+        "Suitcase chaos in Amsterdam: what travellers need to know",
+        "Travellers flying from Schiphol should expect delays, KLM said.",
+        hours=2,
+    )
+    engine = events.Engine([schiphol, lisbon, angle])
+    engine.add(schiphol)
+    event = engine.events[schiphol.cluster]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    assert {f for f in lisbon.cross if event.cross.get(f)} >= {"e:schiphol"}
+    assert engine.score(lisbon, event)[0] == 0.0
+    assert engine.score(angle, event)[0] == 0.99
+    monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
+    assert engine.score(lisbon, event)[0] == 0.99
+
+
+def test_two_events_of_one_language_with_two_names_and_no_words_stay_apart(monkeypatch):
+    """devreal_c: a data breach's event and a swine fever outbreak's (one day apart) merged
+    through Germany and a number, with no word in common: in one language, two names are
+    not enough for the merge without the words, as one name is not for a report."""
+    breach = doc(
+        1,
+        "Ticketing platform Tixora says hackers stole data of 11 million customers",
+        "Tixora said 11 million customers in Germany and across Europe were affected.",
+    )
+    fever = doc(
+        2,
+        "Swine fever reaches a farm in Germany, 11 pigs found dead",
+        "Vets culled the herd after 11 animals died on a farm in Germany's north-west.",
+        hours=30,
+    )
+    engine = events.Engine([breach, fever])
+    for n, report in enumerate((breach, fever)):
+        engine._join(report, ("new", n))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    features = engine.pair(engine._as_report(younger), older)
+    assert features[events._SHARED] * 6 == 2 and features[events._WORDS] < 0.1
+    assert engine.merge_score(younger, older) == 0.0
+    monkeypatch.setattr(events, "MERGE_MIN_SHARED_NAMES", 2)
+    assert engine.merge_score(younger, older) == 0.99
