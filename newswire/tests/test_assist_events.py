@@ -382,6 +382,8 @@ def test_numbers_alone_in_common_need_the_events_words(monkeypatch):
     engine.add(budget)
     event = engine.events[budget.cluster]
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    # (Its headline names what the budget lacks, which keeps it out too: the numbers alone.)
+    monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
     assert {f for f in chips.cross if event.cross.get(f)} == {"n:2027", "n:5"}
     assert engine.score(chips, event)[0] == 0.0
     monkeypatch.setattr(events, "NUMBERS_NEED_WORDS", False)
@@ -539,4 +541,33 @@ def test_two_events_of_one_language_with_two_names_and_no_words_stay_apart(monke
     assert features[events._SHARED] * 6 == 2 and features[events._WORDS] < 0.1
     assert engine.merge_score(younger, older) == 0.0
     monkeypatch.setattr(events, "MERGE_MIN_SHARED_NAMES", 2)
+    assert engine.merge_score(younger, older) == 0.99
+
+
+def test_events_in_two_languages_with_one_name_in_common_need_their_meaning(monkeypatch):
+    """devreal_c: a German ruling on toll cameras and an English piece on a cloud outage
+    merged through Germany alone (their names were all that linked them). Across languages
+    one shared name merges only when the embeddings agree a little (CROSS_ONE_NAME_MEANING);
+    the same name with a meaning that agrees still merges."""
+    ruling = doc(
+        1,
+        "Deutsches Urteil zu Mautkameras befeuert Debatte",
+        "Das Urteil aus Deutschland zu den Kameras an der Autobahn wird diskutiert.",
+        language="de",
+    )
+    outage = doc(
+        2,
+        "One region, a thousand outages: why the failure spread so far",
+        "A data centre failure in Germany took down apps across the continent.",
+        hours=5,
+    )
+    engine = events.Engine([ruling, outage])
+    for n, report in enumerate((ruling, outage)):
+        engine._join(report, ("new", n))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    assert {f for f in ruling.cross if outage.cross.get(f)} == {"e:@DE"}
+    older.vector, younger.vector = _unit(1.0), _unit(0.1, 1.0)  # cosine 0.1
+    assert engine.merge_score(younger, older) == 0.0
+    younger.vector = _unit(1.0, 1.0)  # cosine 0.71
     assert engine.merge_score(younger, older) == 0.99
