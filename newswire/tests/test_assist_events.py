@@ -571,3 +571,36 @@ def test_events_in_two_languages_with_one_name_in_common_need_their_meaning(monk
     assert engine.merge_score(younger, older) == 0.0
     younger.vector = _unit(1.0, 1.0)  # cosine 0.71
     assert engine.merge_score(younger, older) == 0.99
+
+
+def test_the_merge_looks_again_at_a_nameless_event_when_an_event_grew(monkeypatch):
+    """The second round scores again the events that may have one that grew as a candidate;
+    an event that names nothing finds its partners by its words, so it is among them when
+    it shares the grown event's heaviest words (devreal: "Nach dem Ausfall: Offenbach will
+    Rechenzentren stärker absichern" and the cloud outage it followed)."""
+    docs = [
+        doc(1, "Reserve Bank of Jastria raises rates to 4.25 percent", REPORT, hours=0),
+        doc(2, "Reserve Bank of Jastria raises rates, report 2", REPORT, hours=1),
+        doc(3, "rates raised: what the bank's rate means", "the bank raised rates.", hours=2),
+    ]
+    monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)
+
+    def merge_score(event, other):  # the nameless one fits the oldest once it has grown
+        if event.key == ("new", 1) and other.key == ("new", 0):
+            return 0.9
+        if event.key == ("new", 2) and sum(other.languages.values()) > 1:
+            return 0.9
+        return 0.0
+
+    def finish(again):
+        monkeypatch.setattr(events, "MERGE_AGAIN_BY_WORDS", again)
+        engine = events.Engine(docs)
+        for n, report in enumerate(docs):
+            engine._join(report, ("new", n))
+            engine.touched.add(("new", n))
+        assert not events._named(engine.events[("new", 2)].cross)
+        monkeypatch.setattr(engine, "merge_score", merge_score)
+        return engine.finish()
+
+    assert finish(False) == {("new", 1): ("new", 0)}
+    assert finish(True) == {("new", 1): ("new", 0), ("new", 2): ("new", 0)}
