@@ -370,7 +370,13 @@ ADJECTIVE_LANGUAGES = (
 # The project's own hand list (not from a package): international institutions whose name or
 # acronym differs by language. Acronyms count when written in capitals ("WHO", not "Who").
 # Chosen on devreal: with them, across languages recall 0.426 -> 0.469 (territories alone
-# before); the Federal Reserve is left out ("Fed" = "Federal Reserve" joined a week's US
+# before). The OECD (OESO, OCDE, OCSE) and the EU's Court of Justice (EuGH, CJUE, TJUE)
+# added in the look-alike round: devreal (all three parts) across languages R 0.503 ->
+# 0.534 (P 0.994), French 0.598 -> 0.615, English R 0.620 -> 0.612 (the OECD's report
+# grouped otherwise); devreal_c across 0.993/0.433 -> 1.000/0.475, German R 0.305 -> 0.336;
+# devreal_a across R 0.440 -> 0.455, French 0.444 -> 0.500; devreal_b and dev.jsonl
+# unchanged. The World Bank and the WTO with them (as the IMF; not in the development
+# sets). The Federal Reserve is left out ("Fed" = "Federal Reserve" joined a week's US
 # stories, the CPI, a Fed governor's speech: English precision 0.994 -> 0.905).
 _INSTITUTIONS = {
     "ECB": "ECB EZB BCE | European Central Bank | Europäische Zentralbank | Banque centrale "
@@ -388,6 +394,22 @@ _INSTITUTIONS = {
     "mondiale de la santé | Organización Mundial de la Salud | Organizzazione mondiale della "
     "sanità | Wereldgezondheidsorganisatie | Organização Mundial da Saúde",
     "OPEC": "OPEC OPEP OPEK",
+    "OECD": "OECD OESO OCDE OCSE | Organisation for Economic Co-operation and Development | "
+    "Organisation für wirtschaftliche Zusammenarbeit und Entwicklung | Organisation de "
+    "coopération et de développement économiques | Organización para la Cooperación y el "
+    "Desarrollo Económicos | Organizzazione per la cooperazione e lo sviluppo economico | "
+    "Organisatie voor Economische Samenwerking en Ontwikkeling | Organização para a "
+    "Cooperação e Desenvolvimento Económico",
+    "CJEU": "CJEU ECJ CJUE TJUE CGUE | EuGH | Court of Justice of the European Union | European "
+    "Court of Justice | Gerichtshof der Europäischen Union | Europäischer Gerichtshof | Cour de "
+    "justice de l'Union européenne | Tribunal de Justicia de la Unión Europea | Corte di "
+    "giustizia dell'Unione europea | Hof van Justitie van de Europese Unie | Tribunal de "
+    "Justiça da União Europeia",
+    "WORLDBANK": "| World Bank | Weltbank | Banque mondiale | Banco Mundial | Banca Mondiale | "
+    "Wereldbank",
+    "WTO": "WTO OMC | World Trade Organization | Welthandelsorganisation | Organisation "
+    "mondiale du commerce | Organización Mundial del Comercio | Organizzazione mondiale del "
+    "commercio | Wereldhandelsorganisatie | Organização Mundial do Comércio",
     "COMMISSION": "| European Commission | Europäische Kommission | EU-Kommission | Commission "
     "européenne | Comisión Europea | Commissione europea | Europese Commissie | Comissão "
     "Europeia",

@@ -164,6 +164,20 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
     assert "e:@IS" not in events.features("Storm hits the Island", "The Island flooded.", "en")
     assert "e:@WHO" not in events.features("Who pays?", "Who pays for it?", "en")
+    # The OECD and the EU's court, whose acronyms differ by language (devreal's OESO, TJUE).
+    for title, language in (
+        ("OECD: teachers work longer hours", "en"),
+        ("OESO: leraren werken meer uren", "nl"),
+        ("L'OCDE publie son rapport", "fr"),
+        ("Rapporto OCSE sulla scuola", "it"),
+    ):
+        assert "e:@OECD" in events.features(title, "", language), language
+    for title, language in (
+        ("El TJUE obliga a las aerolíneas a devolver", "es"),
+        ("EuGH: Airlines müssen Gebühren erstatten", "de"),
+        ("La Cour de justice de l'Union européenne tranche", "fr"),
+    ):
+        assert "e:@CJEU" in events.features(title, "", language), language
     # A language's name is its country's adjective, in every inflection.
     for title, language in (
         ("Japanese carmakers cut jobs", "en"),
