@@ -172,6 +172,15 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         ("Rapporto OCSE sulla scuola", "it"),
     ):
         assert "e:@OECD" in events.features(title, "", language), language
+    # The United Kingdom's everyday names (CLDR spells it only in full).
+    for title, language in (
+        ("UK inflation falls to 3.1% in July", "en"),
+        ("Britain's jobless rate rises", "en"),
+        ("Inflation in Großbritannien sinkt", "de"),
+        ("Die Inflation im Vereinigten Königreich sinkt", "de"),
+        ("L'inflation ralentit en Grande-Bretagne", "fr"),
+    ):
+        assert "e:@GB" in events.features(title, "", language), language
     for title, language in (
         ("El TJUE obliga a las aerolíneas a devolver", "es"),
         ("EuGH: Airlines müssen Gebühren erstatten", "de"),
