@@ -627,3 +627,39 @@ def test_the_merge_looks_again_at_a_nameless_event_when_an_event_grew(monkeypatc
 
     assert finish(False) == {("new", 1): ("new", 0)}
     assert finish(True) == {("new", 1): ("new", 0), ("new", 2): ("new", 0)}
+
+
+def test_two_established_stories_that_mention_each_others_place_stay_apart(monkeypatch):
+    """devreal_d: Hallstatt's cap on tour coaches and Sintra's on visitors, one day; one
+    report of each named the other town. Each event's names were all in the other, so
+    "how much of one the other covers" was high though the stories' names hardly met:
+    two events of MERGE_COSINE_REPORTS reports or more are compared by the names' cosine."""
+    hallstatt = [
+        doc(f"h{n}", title, "The Unesco town of Hallstatt in Austria lets in 50 coaches a day.",
+            source=f"h{n}", hours=n)
+        for n, title in enumerate((
+            "Hallstatt caps tour coaches", "Hallstatt limits coach visits",
+            "Hallstatt sets a daily coach limit", "Hallstatt turns coaches away",
+        ))
+    ]  # fmt: skip
+    hallstatt[3].text += " The town of Sintra is weighing a cap too."
+    sintra = [
+        doc(f"s{n}", title, "The Unesco town of Sintra in Portugal will book visits.",
+            source=f"s{n}", hours=n)
+        for n, title in enumerate((
+            "Sintra to cap visitors", "Sintra limits day-trippers",
+            "Sintra sets a daily visitor limit", "Sintra will book old-town visits",
+        ))
+    ]  # fmt: skip
+    sintra[3].text += " The town of Hallstatt capped its coaches."
+    engine = events.Engine(hallstatt + sintra)
+    for report in hallstatt:
+        engine._join(report, ("new", 0))
+    for report in sintra:
+        engine._join(report, ("new", 1))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    names = events.JOIN_FEATURES.index("names")
+    monkeypatch.setattr(events, "_probability", lambda features: features[names])
+    assert engine.merge_score(younger, older) < 0.3  # the names' cosine
+    monkeypatch.setattr(events, "MERGE_COSINE_REPORTS", 5)  # four reports: coverage
+    assert engine.merge_score(younger, older) > 0.5
