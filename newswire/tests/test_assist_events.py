@@ -596,6 +596,33 @@ def test_events_in_two_languages_with_one_name_in_common_need_their_meaning(monk
     assert engine.merge_score(younger, older) == 0.99
 
 
+def test_events_in_two_languages_with_two_names_in_common_need_their_meaning(monkeypatch):
+    """devreal_d: a Spanish report of Marseille's wildfire merged into a pilots' strike of
+    that day whose reports mention Marseille's flights and France (meaning 0.18)."""
+    fire = doc(
+        1,
+        "Un incendio forestal obliga a evacuar barrios de Marsella",
+        "El fuego ha quemado 400 hectáreas en el norte de la ciudad, en Francia.",
+        language="es",
+    )
+    strike = doc(
+        2,
+        "Alpenjet pilots strike for 48 hours",
+        "Flights from Vienna to Marseille and other cities in France were cancelled.",
+        hours=1,
+    )
+    engine = events.Engine([fire, strike])
+    for n, report in enumerate((fire, strike)):
+        engine._join(report, ("new", n))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    assert {f for f in fire.cross if strike.cross.get(f)} == {"e:@Marseille", "e:@FR"}
+    older.vector, younger.vector = _unit(1.0), _unit(0.1, 1.0)  # cosine 0.1
+    assert engine.merge_score(younger, older) == 0.0
+    monkeypatch.setattr(events, "CROSS_FEW_NAMES", 2)  # one name only
+    assert engine.merge_score(younger, older) == 0.99
+
+
 def test_the_merge_looks_again_at_a_nameless_event_when_an_event_grew(monkeypatch):
     """The second round scores again the events that may have one that grew as a candidate;
     an event that names nothing finds its partners by its words, so it is among them when
