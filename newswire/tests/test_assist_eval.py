@@ -67,8 +67,9 @@ def test_quality_on_the_development_set(capsys):
 def test_quality_on_the_hand_written_development_set():
     """The hand-written development set (devreal, real wording): precision first, as the
     targets ask; recall is asserted at the measured floor, far short of issue 20's targets
-    (on parts a, b and c, 1,079 items: English R 0.620 against 0.85, across languages 0.504
-    against 0.6: README)."""
+    (on parts a, b and c, 1,079 items: English R 0.602 against 0.85, across languages 0.511
+    against 0.6: README; the look-alike round traded English recall 0.620 -> 0.602 for
+    precision on look-alikes, so the English floor stayed at 0.6)."""
     out = StringIO()
     devreal = evaluation.DEV_FILE.parent / "devreal" / "devreal.jsonl"
     call_command("evaluate_assist", "--file", str(devreal), "--json", stdout=out)
@@ -78,7 +79,7 @@ def test_quality_on_the_hand_written_development_set():
         assert events[lang]["pairwise"]["precision"] >= 0.95, lang
     assert events["cross"]["pairwise"]["precision"] >= 0.95
     assert events["en"]["pairwise"]["recall"] >= 0.6  # target 0.85: NOT met
-    assert events["cross"]["pairwise"]["recall"] >= 0.49  # target 0.6: NOT met
+    assert events["cross"]["pairwise"]["recall"] >= 0.5  # target 0.6: NOT met
     assert metrics["duplicates"]["precision"] == 1.0
     assert metrics["duplicates"]["recall"] >= 0.95
 
