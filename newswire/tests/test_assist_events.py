@@ -405,8 +405,10 @@ def test_numbers_alone_in_common_need_the_events_words(monkeypatch):
     engine.add(budget)
     event = engine.events[budget.cluster]
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
-    # (Its headline names what the budget lacks, which keeps it out too: the numbers alone.)
+    # (Its headline names what the budget lacks, and it has no embedding to agree with the
+    # budget's, which keep it out too: the numbers alone here.)
     monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
+    monkeypatch.setattr(events, "FEW_WORDS_MEANING", 0.0)
     assert {f for f in chips.cross if event.cross.get(f)} == {"n:2027", "n:5"}
     assert engine.score(chips, event)[0] == 0.0
     monkeypatch.setattr(events, "NUMBERS_NEED_WORDS", False)
@@ -690,3 +692,33 @@ def test_two_established_stories_that_mention_each_others_place_stay_apart(monke
     assert engine.merge_score(younger, older) < 0.3  # the names' cosine
     monkeypatch.setattr(events, "MERGE_COSINE_REPORTS", 5)  # four reports: coverage
     assert engine.merge_score(younger, older) > 0.5
+
+
+def test_a_report_with_names_but_hardly_a_word_in_common_needs_the_meaning(monkeypatch):
+    """devreal: China's export figures joined an oil price report of that week through a
+    percentage, a date, China and Asia, with almost no word in common (cosine 0.03) and
+    meaning 0.11. In one language, names without the words need the embeddings to agree a
+    little (FEW_WORDS_MEANING), as across languages."""
+    oil = doc(
+        1,
+        "Oil slips in Asia as OPEC+ hike adds to supply glut worries",
+        "Brent fell 1.4 percent on Monday in Asia; China's imports slowed, said OPEC.",
+    )
+    exports = doc(
+        2,
+        "China's September exports grow 6.1 percent",
+        "Shipments from China rose 1.4 percent from August, beating forecasts across Asia.",
+        hours=20,
+    )
+    engine = events.Engine([oil, exports])
+    engine.add(oil)
+    event = engine.events[oil.cluster]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
+    features = engine.pair(exports, event)
+    assert features[events._SHARED] * 6 >= 3 and features[events._WORDS] < 0.1
+    oil.vector = event.vector = _unit(1.0)
+    exports.vector = _unit(0.1, 1.0)  # cosine 0.1
+    assert engine.score(exports, event)[0] == 0.0
+    exports.vector = _unit(1.0, 1.0)  # cosine 0.71
+    assert engine.score(exports, event)[0] == 0.99
