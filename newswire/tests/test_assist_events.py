@@ -170,6 +170,7 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         ("OESO: leraren werken meer uren", "nl"),
         ("L'OCDE publie son rapport", "fr"),
         ("Rapporto OCSE sulla scuola", "it"),
+        ("Ocse, Italia penultima per laureati", "it"),
     ):
         assert "e:@OECD" in events.features(title, "", language), language
     # The United Kingdom's everyday names (CLDR spells it only in full).
@@ -185,8 +186,17 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         ("El TJUE obliga a las aerolíneas a devolver", "es"),
         ("EuGH: Airlines müssen Gebühren erstatten", "de"),
         ("La Cour de justice de l'Union européenne tranche", "fr"),
+        ("Europees Hof: luchtvaartmaatschappij moet terugbetalen", "nl"),
+        ("Der Europäische Gerichtshof urteilt", "de"),
     ):
         assert "e:@CJEU" in events.features(title, "", language), language
+    # ... and the Court of Human Rights, whose names begin as the EU court's, is another.
+    for title, language in (
+        ("Het Europees Hof voor de Rechten van de Mens oordeelt", "nl"),
+        ("Der Europäische Gerichtshof für Menschenrechte urteilt", "de"),
+    ):
+        found = events.features(title, "", language)
+        assert "e:@ECHR" in found and "e:@CJEU" not in found, language
     # A language's name is its country's adjective, in every inflection.
     for title, language in (
         ("Japanese carmakers cut jobs", "en"),
