@@ -67,7 +67,7 @@ def test_quality_on_the_development_set(capsys):
 def test_quality_on_the_hand_written_development_set():
     """The hand-written development set (devreal, real wording): precision first, as the
     targets ask; recall is asserted at the measured floor, far short of issue 20's targets
-    (on parts a, b and c, 1,079 items: English R 0.602 against 0.85, across languages 0.511
+    (on parts a, b and c, 1,079 items: English R 0.602 against 0.85, across languages 0.517
     against 0.6: README; the look-alike round traded English recall 0.620 -> 0.602 for
     precision on look-alikes, so the English floor stayed at 0.6)."""
     out = StringIO()
