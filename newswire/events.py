@@ -498,6 +498,33 @@ _CITIES = {
     "Andalusia": "Andalusia | Andalusien | Andalousie | Andalucía | Andalusië",
     "Lower Saxony": "Lower Saxony | Niedersachsen | Basse-Saxe | Baja Sajonia | Bassa Sassonia",
     "Brittany": "Brittany | Bretagne | Bretaña | Bretagna | Bretanha",
+    # Added in the look-alike round: regions, islands, mountains, rivers and lakes whose name
+    # differs by language (a general list; the development sets name a few of them). devreal_d
+    # English R 0.577 -> 0.700 (P 0.995 -> 0.996), across languages 0.982/0.522 -> 0.986/0.664,
+    # German R 0.414 -> 0.448 (a flash flood at a Pyrenees campsite, most of it); devreal (all
+    # three parts) Italian R 0.681 -> 0.723, across 0.517 -> 0.519; devreal_b Italian R 0.500 ->
+    # 0.300 (two Italian pairs of Etna's ash cloud, two German ones gained); no precision lower.
+    "Pyrenees": "Pyrenees | Pyrenäen | Pyrénées | Pirineos | Pirenei | Pyreneeën | Pirenéus",
+    "Alps": "Alps | Alpen | Alpes | Alpi",
+    "Lombardy": "Lombardy | Lombardei | Lombardie | Lombardía | Lombardia | Lombardije",
+    "Piedmont": "Piedmont | Piemont | Piémont | Piamonte | Piemonte",
+    "Normandy": "Normandy | Normandie | Normandía | Normandia | Normandië",
+    "Provence": "Provence | Provenza | Provença",
+    "Corsica": "Corsica | Korsika | Corse | Córcega | Córsega",
+    "Crete": "Crete | Kreta | Crète | Creta",
+    "Rhine": "Rhine | Rhein | Rhin | Rijn",
+    "Danube": "Danube | Donau | Danubio | Danúbio",
+    "Balearics": "Balearic Islands | Balearen | Baléares | Baleares | Baleari",
+    "Majorca": "Majorca | Mallorca | Majorque | Maiorca",
+    "Saxony": "Saxony | Sachsen | Saxe | Sajonia | Sassonia | Saksen | Saxónia",
+    "Hesse": "Hesse | Hessen | Assia",
+    "Black Forest": "Black Forest | Schwarzwald | Forêt-Noire | Selva Negra | Foresta Nera | "
+    "Zwarte Woud | Floresta Negra",
+    "Lake Garda": "Lake Garda | Gardasee | Gardameer | Lago di Garda | Lago de Garda",
+    "Basque Country": "Basque Country | Baskenland | Pays basque | País Vasco | Paesi Baschi | "
+    "País Basco | Euskadi",
+    "Etna": "Etna | Ätna",
+    "Vesuvius": "Vesuvius | Vesuv | Vésuve | Vesubio | Vesuvio",
 }
 _aliases = None
 

@@ -160,6 +160,15 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
     assert "e:bas" not in found[2] and "e:paesi" not in found[3]  # a name of several words
     assert "e:@Munich" in events.features("Streik in München", "", "de")  # the hand list
     assert "e:@Munich" in events.features("Strike in Munich", "", "en")
+    for title, language in (  # mountains, islands, rivers too
+        ("Flash flood at a Pyrenees campsite", "en"),
+        ("Sturzflut in den Pyrenäen", "de"),
+        ("Crue dans les Pyrénées", "fr"),
+        ("Riada en un camping de los Pirineos", "es"),
+    ):
+        assert "e:@Pyrenees" in events.features(title, "", language), language
+    assert "e:@Majorca" in events.features("Apagón en Mallorca", "", "es")
+    assert "e:@Majorca" in events.features("Majorque privée d'électricité", "", "fr")
     # A language's spellings in its own reports only: German "Island" is Iceland.
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
     assert "e:@IS" not in events.features("Storm hits the Island", "The Island flooded.", "en")
