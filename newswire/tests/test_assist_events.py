@@ -168,6 +168,8 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
     ):
         assert "e:@Pyrenees" in events.features(title, "", language), language
     assert "e:@Majorca" in events.features("Apagón en Mallorca", "", "es")
+    assert "e:@Frankfurt" in events.features("Panne du cloud à Francfort", "", "fr")
+    assert "e:@Frankfurt" in events.features("Cloud-Ausfall in Frankfurt", "", "de")
     assert "e:@Majorca" in events.features("Majorque privée d'électricité", "", "fr")
     # A language's spellings in its own reports only: German "Island" is Iceland.
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
