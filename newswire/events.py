@@ -25,7 +25,12 @@ A country, a time-zone city or an international institution is one name in every
 - one shared name (a town), or numbers alone, are never enough without the event's words;
   without a shared name only a report that names nothing in every language may join (a
   look-alike names its own places and people);
-- an item whose language is undetermined is held to the strictest reading there is.
+- an item whose language is undetermined is held to the strictest reading there is;
+- a report whose headline names only what an event of its language lacks is another story of
+  the kind (the look-alike round); names with hardly a word in common, and one or two names
+  across languages (in the merge), need the embeddings to agree a little; two events of
+  several reports each are compared by their names' cosine, not by how much of one the other
+  covers.
 
 A word, name or number that recurs in a large share of one source's reports (its boilerplate:
 "subscribe to our newsletter", the podcast's blurb) weighs nothing in that source's reports,
