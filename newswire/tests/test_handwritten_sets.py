@@ -61,7 +61,7 @@ def test_the_development_file_is_its_parts_in_order():
     for n, mine in enumerate(events):
         assert not any(mine & other for other in events[n + 1 :])
     prefixes = [{i["id"][:4] for i in items} for items in loaded]
-    assert prefixes == [{"dra-"}, {"drb-"}, {"drc-"}, {"drd-"}]
+    assert prefixes == [{"dra-"}, {"drb-"}, {"drc-"}, {"drd-"}, {"dre-"}]
 
 
 def test_a_hand_edit_without_a_rebuild_is_caught(tmp_path):

@@ -1,15 +1,16 @@
-"""Build the development set with real wording: its four parts and their concatenation.
+"""Build the development set with real wording: its five parts and their concatenation.
 
 devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18), devreal_b.jsonl
 (items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15), devreal_c.jsonl
-(items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20) and devreal_d.jsonl
-(items_d_*.txt, ids drd-, event labels d-, 2026-08-10..2026-08-23) were written by four
-writers; devreal.jsonl is a, b, c, then d, the whole development set in one file. The shared
+(items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20), devreal_d.jsonl
+(items_d_*.txt, ids drd-, event labels d-, 2026-08-10..2026-08-23) and devreal_e.jsonl
+(items_e_*.txt, ids dre-, event labels e-, 2026-07-13..2026-07-26) were written by five
+writers; devreal.jsonl is a, b, c, d, then e, the whole development set in one file. The shared
 parser, checks and counts are in ../handwritten.py (the source format is described there).
 Every part also checks one rights level and one declared language code per source (half b's
 writer asked only for the first; its data passes both). The whole does not check rights across
-parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (parts c
-and d share no source name with the others).
+parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (parts c,
+d and e share no source name with the others).
 
 Usage: python -m newswire.tests.eval.devreal.build
 """
@@ -124,7 +125,30 @@ HALF_D = half(
         "Ciencia en cinco minutos es la serie de vídeos",
     ),
 )
-SETS = [HALF_A, HALF_B, HALF_C, HALF_D]
+HALF_E = half(
+    "e",
+    date(2026, 7, 13),
+    date(2026, 7, 26),
+    event_prefix="e-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Q&A",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+        "Liveblog",
+    ),
+    boilerplate=(
+        "Medway Valley Radio — news for Maidstone and the Medway towns",
+        "The Lab Notebook is a weekly podcast",
+    ),
+)
+SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E]
 
 if __name__ == "__main__":
     main(SETS, combined=COMBINED)
