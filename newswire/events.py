@@ -114,6 +114,20 @@ BOILERPLATE_MIN_REPORTS = 4  # ... once the source has at least this many report
 # Spanish 0.839, Italian 0.471). Without the guard on the source's own span, a new feed's
 # first items (hours apart) met through their boilerplate.
 BOILERPLATE_SPAN_HOURS = 48
+# ... nor is a name (a company, a town) that a source seen over days carries over less than this
+# share of them (issue 20's second recall round, 2026-12-06): a feed's running story is not its
+# blurb, which spans them all (on devreal: Catania and Fontanarossa in two Italian feeds, Madeira
+# and its PSD in a Madeiran one, Aviemore in a Highland radio's, Norway in a business daily's
+# weighed nothing in their reports). Names only: the rule on every feature cost devreal_d English R
+# 0.700 -> 0.546. devreal (four parts) English R 0.580 -> 0.586, German 0.492 -> 0.514, Italian
+# 0.593 -> 0.605, Portuguese 0.390 -> 0.476 (P 0.970 -> 0.975), across languages 0.531 -> 0.539 (P
+# 0.989); devreal_b Italian R 0.300 -> 0.600, across languages 0.587 -> 0.601; devreal_c Portuguese
+# 0.250 -> 0.312, across 0.558 -> 0.562; devreal_d German 0.448 -> 0.500, across 0.664 -> 0.670;
+# devreal_a and dev.jsonl unchanged; no precision lower (in-memory runs). 0.2: devreal_b unchanged;
+# 0.4 and 0.5: devreal_d English R 0.546, across languages P 0.963 (a Vienna paper's "Alpenjet", in
+# its reports over four days of twelve, let the airline's strike meet Marseille's fire); chosen on
+# the other parts, 0.3 kept each left-out part's precision.
+BOILERPLATE_NAME_SHARE = 0.3
 MAX_FEATURES = 80  # a report keeps its heaviest words (memory; see the README's figures)
 CANDIDATE_FEATURES = 12  # the report's heaviest features find its candidate events
 MERGE_FEATURES = CANDIDATE_FEATURES * 2  # an event's find the events it may merge with
@@ -816,11 +830,16 @@ class Engine:
                         low, high = span.get((doc.source, feature), (doc.hours, doc.hours))
                         span[(doc.source, feature)] = (min(low, doc.hours), max(high, doc.hours))
             for source, features in boiler.items():
-                if seen[source][1] - seen[source][0] >= BOILERPLATE_SPAN_HOURS:
+                seen_for = seen[source][1] - seen[source][0]
+                if seen_for >= BOILERPLATE_SPAN_HOURS:
+                    # ... and a name it carries over less than BOILERPLATE_NAME_SHARE of the
+                    # days it is seen is a running story's (the feed's blurb spans them all)
+                    least = {"e": max(BOILERPLATE_SPAN_HOURS, BOILERPLATE_NAME_SHARE * seen_for)}
                     features -= {
                         f
                         for f in features
-                        if span[(source, f)][1] - span[(source, f)][0] < BOILERPLATE_SPAN_HOURS
+                        if span[(source, f)][1] - span[(source, f)][0]
+                        < least.get(f[0], BOILERPLATE_SPAN_HOURS)
                     }
         for doc in self.docs:
             skip = boiler.get(doc.source, ())

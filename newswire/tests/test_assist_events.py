@@ -743,3 +743,31 @@ def test_a_report_with_names_but_hardly_a_word_in_common_needs_the_meaning(monke
     assert engine.score(exports, event)[0] == 0.0
     exports.vector = _unit(1.0, 1.0)  # cosine 0.71
     assert engine.score(exports, event)[0] == 0.99
+
+
+def test_a_name_a_feed_carries_over_a_few_of_its_days_is_a_story_not_its_boilerplate():
+    """devreal: an Italian feed's reports of Catania over three days (a third of them) and
+    a Madeiran agency's of Madeira's election weighed nothing there: taken for boilerplate,
+    as the span of 48 hours is exceeded. A name a source seen over days carries over less
+    than BOILERPLATE_NAME_SHARE of them is a running story's; its blurb, in every report over
+    all the days, still is boilerplate."""
+    blurb = "Read more from the Harbour Courier every morning."
+    story = [
+        doc(n, title, f"{title}. {blurb}", source="courier", hours=hours)
+        for n, title, hours in (
+            (1, "Floods in Catania: schools shut", 24),
+            (2, "Catania airport reopens after the floods", 50),
+            (3, "Clean-up continues across Catania", 70),
+            (4, "Mayor of Catania asks Rome for help", 84),
+        )
+    ]
+    topics = [*TOPICS, "A new bakery opens on the quay", "Tide tables for the week"]
+    others = [
+        doc(n, topic, f"{topic}. {blurb}", source="courier", hours=hours)
+        for n, topic, hours in zip(
+            range(5, 13), topics, (0, 30, 110, 150, 190, 220, 235, 240), strict=True
+        )
+    ]
+    events.Engine(story + others)
+    assert "e:catania" in story[2].cross  # the story's name weighs
+    assert not any("courier" in f for f in story[2].mono | story[2].cross)  # the blurb not
