@@ -771,3 +771,39 @@ def test_a_name_a_feed_carries_over_a_few_of_its_days_is_a_story_not_its_boilerp
     events.Engine(story + others)
     assert "e:catania" in story[2].cross  # the story's name weighs
     assert not any("courier" in f for f in story[2].mono | story[2].cross)  # the blurb not
+
+
+def test_the_merge_reads_two_events_both_ways(monkeypatch):
+    """devreal_a: a German explainer of the EU's Streamly fine and the fine's event (English
+    and German reports) share one name and no words: read as a German report of it, the
+    explainer is ruled out; the event read as an English report of the explainer is one name
+    across languages with a meaning that agrees, and they merge when that reaches
+    MERGE_BOTH_WAYS. Not when the explainer's headline names only what the event lacks."""
+    fine = [
+        doc(1, "EU fines Streamly 612 million euros", "Brussels said Streamly broke the rules."),
+        doc(2, "Streamly to appeal the EU fine", "It will go to court.", source="t", hours=2),
+        doc(3, "Brüssel bestraft Streamly", "Kommission greift durch.", source="u", language="de"),
+    ]
+    explainer = doc(
+        4,
+        "Was der Streamly-Fall für Fernsehzuschauer bedeutet",
+        "Zuschauer müssen nicht mehr zahlen, sagen Verbraucherschützer.",
+        source="v",
+        language="de",
+        hours=5,
+    )
+    engine = events.Engine([*fine, explainer])
+    for report in fine:
+        engine._join(report, ("new", 0))
+    engine._join(explainer, ("new", 1))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    older.vector, younger.vector = _unit(1.0, 0.2), _unit(1.0)  # they agree
+    assert {f for f in explainer.cross if older.cross.get(f)} == {"e:streamly"}
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    assert engine._merge_score(younger, older) == 0.0  # one name, no words, one language
+    assert engine.merge_score(younger, older) == 0.99
+    monkeypatch.setattr(events, "_probability", lambda features: 0.9)
+    assert engine.merge_score(younger, older) == 0.0
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    younger.headlines = {"e:@Europe/Vienna"}  # "Was die Strafe für Zuschauer in Wien bedeutet"
+    assert engine.merge_score(younger, older) == 0.0
