@@ -807,3 +807,43 @@ def test_the_merge_reads_two_events_both_ways(monkeypatch):
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
     younger.headlines = {"e:@Europe/Vienna"}  # "Was die Strafe für Zuschauer in Wien bedeutet"
     assert engine.merge_score(younger, older) == 0.0
+
+
+def test_a_headline_naming_only_the_events_names_joins_with_hardly_a_word_in_common():
+    """devreal_a: "Nach Krögers Abgang: Wer Brennhaus jetzt aus der Krise führen soll" shares
+    Brennhaus with the event of its chief's resignation and hardly a word: one name was not
+    enough. Its headline names only what the event has, Brennhaus is in the event's
+    headlines, and the meaning agrees (HEADLINE_NAME_MEANING): it joins. Not when the
+    meaning disagrees, nor when its headline names something the event lacks."""
+    quits = [
+        doc(
+            1,
+            "Brennhaus-Chef Kröger tritt zurück",
+            "Der Vorstand verlässt den Hausgerätehersteller in Stuttgart sofort.",
+            source="a",
+            language="de",
+        ),
+        doc(2, "Brennhaus chief Kröger quits", "The boss leaves at once.", source="b", hours=1),
+    ]
+    report = doc(
+        3,
+        "Nach Krögers Abgang: Wer Brennhaus aus der Krise führen soll",
+        "Drei Kandidaten gelten als Favoriten, Analysten erwarten eine schnelle Entscheidung.",
+        source="c",
+        language="de",
+        hours=5,
+    )
+    engine = events.Engine([*quits, report])
+    for quit in quits:
+        engine._join(quit, ("new", 0))
+    event = engine.events[("new", 0)]
+    assert {f for f in report.cross if event.cross.get(f)} == {"e:brennhaus"}
+    assert engine.pair(report, event)[events._WORDS] < events.SINGLE_NAME_WORDS
+    event.vector, report.vector = _unit(1.0, 0.2), _unit(1.0)  # they agree
+    assert engine.score(report, event)[0] >= events.JOIN_PROBABILITY
+    report.vector = _unit(0.1, 1.0)  # cosine 0.29: they hardly agree
+    assert engine.score(report, event)[0] == 0.0
+    report.vector = _unit(1.0)
+    report.cross = report.cross | {"e:@Europe/Vienna": 1.0}  # "... in Wien ..."
+    report._headline = [*report._headline, "e:@Europe/Vienna"]
+    assert engine.score(report, event)[0] == 0.0
