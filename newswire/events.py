@@ -22,7 +22,8 @@ looks again at the pairs with an event that grew.
 A country, a time-zone city or an international institution is one name in every language
 (Babel's CLDR spellings and a hand list: "Japon" is "Japan", "EZB" is "ECB").
 
-- one shared name (a town), or numbers alone, are never enough without the event's words;
+- one shared name (a town), or numbers alone, are not enough without the event's words (but
+  see the headline's names below);
   without a shared name only a report that names nothing in every language may join (a
   look-alike names its own places and people);
 - an item whose language is undetermined is held to the strictest reading there is;
@@ -30,12 +31,17 @@ A country, a time-zone city or an international institution is one name in every
   the kind (the look-alike round); names with hardly a word in common, and one or two names
   across languages (in the merge), need the embeddings to agree a little; two events of
   several reports each are compared by their names' cosine, not by how much of one the other
-  covers.
+  covers;
+- the merge reads two events both ways, the older as a report of the younger too (at 0.95),
+  unless a headline of one names only what the other lacks; a report with one name and hardly
+  a word in common goes to the decision when its headline names only the event's names, one of
+  them in the event's headlines, and the meaning agrees (the second recall round).
 
 A word, name or number that recurs in a large share of one source's reports (its boilerplate:
 "subscribe to our newsletter", the podcast's blurb) weighs nothing in that source's reports,
 so one feed's unrelated stories never meet through it; in a source seen over days, not when
-its reports carry it within two days only (a story the feed covered in several reports).
+its reports carry it within two days only (a story the feed covered in several reports), nor
+a name it carries over less than 30 % of the days it is seen (a running story).
 
 Every weight and threshold was chosen on development data only (newswire/tests/eval/dev.jsonl
 and the hand-written devreal sets); each comment says what chose it.
