@@ -1112,7 +1112,10 @@ class Engine:
     # Merging events ------------------------------------------------------------------------
 
     def _as_report(self, event):
-        """An event seen as one report (its sums, normalised), to score it against another."""
+        """An event seen as one report (its sums, normalised), to score it against another;
+        made once until a report joins it."""
+        if "report" in event.cache:
+            return event.cache["report"]
         language = event.languages.most_common(1)[0][0]
         vector = event.vector
         if vector is not None:
@@ -1120,6 +1123,7 @@ class Engine:
             vector = vector / norm if norm else None
         doc = Doc(None, None, language, event.last, "", "", vector=vector)
         doc.mono, doc.cross = _unit(event.mono.get(language, {})), _unit(event.cross)
+        event.cache["report"] = doc
         return doc
 
     def merge_score(self, event, other):
