@@ -22,8 +22,7 @@ looks again at the pairs with an event that grew.
 A country, a time-zone city or an international institution is one name in every language
 (Babel's CLDR spellings and a hand list: "Japon" is "Japan", "EZB" is "ECB").
 
-- one shared name (a town), or numbers alone, are not enough without the event's words (but
-  see the headline's names below);
+- one shared name (a town), or numbers alone, are never enough without the event's words;
   without a shared name only a report that names nothing in every language may join (a
   look-alike names its own places and people);
 - an item whose language is undetermined is held to the strictest reading there is;
@@ -31,17 +30,12 @@ A country, a time-zone city or an international institution is one name in every
   the kind (the look-alike round); names with hardly a word in common, and one or two names
   across languages (in the merge), need the embeddings to agree a little; two events of
   several reports each are compared by their names' cosine, not by how much of one the other
-  covers;
-- the merge reads two events both ways, the older as a report of the younger too (at 0.95),
-  unless a headline of one names only what the other lacks; a report with one name and hardly
-  a word in common goes to the decision when its headline names only the event's names, one of
-  them in the event's headlines, and the meaning agrees (the second recall round).
+  covers.
 
 A word, name or number that recurs in a large share of one source's reports (its boilerplate:
 "subscribe to our newsletter", the podcast's blurb) weighs nothing in that source's reports,
 so one feed's unrelated stories never meet through it; in a source seen over days, not when
-its reports carry it within two days only (a story the feed covered in several reports), nor
-a name it carries over less than 30 % of the days it is seen (a running story).
+its reports carry it within two days only (a story the feed covered in several reports).
 
 Every weight and threshold was chosen on development data only (newswire/tests/eval/dev.jsonl
 and the hand-written devreal sets); each comment says what chose it.
@@ -120,20 +114,6 @@ BOILERPLATE_MIN_REPORTS = 4  # ... once the source has at least this many report
 # Spanish 0.839, Italian 0.471). Without the guard on the source's own span, a new feed's
 # first items (hours apart) met through their boilerplate.
 BOILERPLATE_SPAN_HOURS = 48
-# ... nor is a name (a company, a town) that a source seen over days carries over less than this
-# share of them (issue 20's second recall round, 2026-12-06): a feed's running story is not its
-# blurb, which spans them all (on devreal: Catania and Fontanarossa in two Italian feeds, Madeira
-# and its PSD in a Madeiran one, Aviemore in a Highland radio's, Norway in a business daily's
-# weighed nothing in their reports). Names only: the rule on every feature cost devreal_d English R
-# 0.700 -> 0.546. devreal (four parts) English R 0.580 -> 0.586, German 0.492 -> 0.514, Italian
-# 0.593 -> 0.605, Portuguese 0.390 -> 0.476 (P 0.970 -> 0.975), across languages 0.531 -> 0.539 (P
-# 0.989); devreal_b Italian R 0.300 -> 0.600, across languages 0.587 -> 0.601; devreal_c Portuguese
-# 0.250 -> 0.312, across 0.558 -> 0.562; devreal_d German 0.448 -> 0.500, across 0.664 -> 0.670;
-# devreal_a and dev.jsonl unchanged; no precision lower (in-memory runs). 0.2: devreal_b unchanged;
-# 0.4 and 0.5: devreal_d English R 0.546, across languages P 0.963 (a Vienna paper's "Alpenjet", in
-# its reports over four days of twelve, let the airline's strike meet Marseille's fire); chosen on
-# the other parts, 0.3 kept each left-out part's precision.
-BOILERPLATE_NAME_SHARE = 0.3
 MAX_FEATURES = 80  # a report keeps its heaviest words (memory; see the README's figures)
 CANDIDATE_FEATURES = 12  # the report's heaviest features find its candidate events
 MERGE_FEATURES = CANDIDATE_FEATURES * 2  # an event's find the events it may merge with
@@ -268,42 +248,6 @@ CROSS_ONE_NAME_MEANING = 0.2
 # Marseille's flights and France (meaning 0.18): devreal_d across languages 0.969 -> 0.982,
 # recall unchanged; every other set unchanged.
 CROSS_FEW_NAMES = 3
-# The merge reads two events both ways (issue 20's second recall round, 2026-12-06): the older as a
-# report of the younger too, which must then reach this probability (the younger as a report of the
-# older needs MERGE_PROBABILITY), unless the headlines of one name something, none of which the
-# other has, and they have a language in common (Engine._elsewhere). A German explainer of the EU's
-# Streamly fine, read as a German report of an event that has German reports, had one name and no
-# words in common with it; the event read as an English report of the explainer is one name across
-# languages with a meaning that agrees. devreal (four parts) English P/R 0.965/0.586 ->
-# 0.966/0.599, German R 0.514 -> 0.542, Spanish 0.930/0.650 -> 0.934/0.693, French R 0.481 ->
-# 0.500, Italian 0.605 -> 0.616, Dutch 0.443 -> 0.466, across languages 0.989/0.539 -> 0.990/0.583;
-# dev.jsonl English R 0.911 -> 0.922, Italian 0.946 -> 0.982, across languages 0.939 -> 0.945;
-# devreal_a across 0.478 -> 0.506, German 0.539 -> 0.566; devreal_b across 0.601 -> 0.643;
-# devreal_c French 0.610 -> 0.658, German 0.397 -> 0.435, across 0.562 -> 0.585, Spanish 0.708 ->
-# 0.625, Portuguese 0.312 -> 0.281; devreal_d Spanish 0.855/0.702 -> 0.867/0.776, Portuguese
-# 0.917/0.393 -> 0.929/0.464, across 0.670 -> 0.694; no precision lower on any part or set (in-
-# memory runs). At MERGE_PROBABILITY (0.8): devreal English P 0.903; at 0.9: 0.951 (each part alone
-# kept its precision at 0.9); without the headlines' rule: devreal_b English P 0.990, across
-# languages 0.968 (Lisbon airport's power cut and Schiphol's baggage failure of one day).
-MERGE_BOTH_WAYS = 0.95
-# A report of the event's language with one name in common and hardly a word (ruled out otherwise:
-# Engine.ruled_out) joins when its headline names only what the event has, one of them in the
-# event's own headlines, and their meaning agrees this much (issue 20's second recall round,
-# 2026-12-06; Engine.headline_within): "Nach Krögers Abgang: Wer Brennhaus jetzt aus der Krise
-# führen soll" and "Brennhaus-Chef Kröger tritt mit sofortiger Wirkung zurück" share Brennhaus and
-# hardly a word ("Krögers" is not "Kröger"). devreal (four parts) German R 0.542 -> 0.560, Spanish
-# 0.693 -> 0.706, Italian 0.616 -> 0.639, Portuguese 0.476 -> 0.512, English 0.599 -> 0.601, across
-# languages 0.583 -> 0.595; devreal_a English R 0.523 -> 0.538, German 0.935/0.566 -> 0.942/0.645,
-# Italian 0.312 -> 0.625, across 0.506 -> 0.604; devreal_b Italian 0.600 -> 1.000, Portuguese 0.273
-# -> 0.455, across 0.643 -> 0.655; devreal_c Spanish 0.625 -> 0.708, across 0.585 -> 0.590;
-# devreal_d unchanged; dev.jsonl German R 0.988 -> 1.000; no precision lower (in-memory runs). 0.3
-# gained more (devreal_a English R 0.574, devreal_b 0.772, same precision) but joined the demo's
-# rail strike at Northport to its storm at Northport (meaning 0.33: one town, which is never
-# enough); 0.5: devreal_b Italian R 0.800; 0.2: devreal_a English P 0.966 ("Gold's record dims
-# Dhanteras hopes for India's jewellers" joined the EU and India's trade deal). Without 'only what
-# the event has' (one headline name in the event's headlines, 0.3): devreal French P 0.972 (a cloud
-# outage's report from Lyon joined the OECD's education figures, whose headlines name Lyon).
-HEADLINE_NAME_MEANING = 0.45
 SHINGLE_WORDS = 4
 DUPLICATE_CHARS = 800  # dev: duplicate P and R 1.0 with 1,500 and with 800
 DUPLICATE_CONTAINMENT = 0.8  # share of the shorter text's 4-word shingles in the longer one
@@ -378,7 +322,6 @@ class Event:
     order: int = 0  # when it was made: ties go to the older event, the same every run
     first_key: object = None  # the key of its first report
     cache: dict = field(default_factory=dict)  # squared norms, emptied when a report joins
-    headlines: set = field(default_factory=set)  # the names its reports' headlines carry
 
     def squares(self, name, sums):
         if name not in self.cache:
@@ -873,16 +816,11 @@ class Engine:
                         low, high = span.get((doc.source, feature), (doc.hours, doc.hours))
                         span[(doc.source, feature)] = (min(low, doc.hours), max(high, doc.hours))
             for source, features in boiler.items():
-                seen_for = seen[source][1] - seen[source][0]
-                if seen_for >= BOILERPLATE_SPAN_HOURS:
-                    # ... and a name it carries over less than BOILERPLATE_NAME_SHARE of the
-                    # days it is seen is a running story's (the feed's blurb spans them all)
-                    least = {"e": max(BOILERPLATE_SPAN_HOURS, BOILERPLATE_NAME_SHARE * seen_for)}
+                if seen[source][1] - seen[source][0] >= BOILERPLATE_SPAN_HOURS:
                     features -= {
                         f
                         for f in features
-                        if span[(source, f)][1] - span[(source, f)][0]
-                        < least.get(f[0], BOILERPLATE_SPAN_HOURS)
+                        if span[(source, f)][1] - span[(source, f)][0] < BOILERPLATE_SPAN_HOURS
                     }
         for doc in self.docs:
             skip = boiler.get(doc.source, ())
@@ -938,7 +876,6 @@ class Engine:
         if doc.vector is not None:
             event.vector = doc.vector if event.vector is None else event.vector + doc.vector
         event.languages[doc.language] += 1
-        event.headlines.update(f for f in getattr(doc, "_headline", ()) if f[0] == "e")
         for feature in doc.cross:  # names and numbers find candidates in every language
             self.index[feature].add(key)
         if CANDIDATE_WORDS:  # ... and the heaviest words in the report's own language
@@ -1038,28 +975,12 @@ class Engine:
         names = [f for f in getattr(doc, "_headline", ()) if f[0] == "e"]
         return bool(names) and not any(event.cross.get(f) for f in names)
 
-    @staticmethod
-    def headline_within(doc, features, event):
-        """Whether a report of the event's language names in its headline (in every language,
-        numbers aside) only what the event has, one of them in the event's own headlines, and
-        their meaning agrees (HEADLINE_NAME_MEANING): an angle piece on the story."""
-        if HEADLINE_NAME_MEANING is None or not features[_SAME]:
-            return False
-        if features[_MEANING] < HEADLINE_NAME_MEANING:
-            return False
-        names = [f for f in getattr(doc, "_headline", ()) if f[0] == "e"]
-        return (
-            bool(names)
-            and all(event.cross.get(f) for f in names)
-            and any(f in event.headlines for f in names)
-        )
-
     def score(self, doc, event):
         """(score, threshold) of the report joining the event; the score must reach it."""
         features = self.pair(doc, event)
         if self.unnamed(doc, features, event):
             return JOIN_PROBABILITY, JOIN_PROBABILITY
-        if self.ruled_out(doc, features) and not self.headline_within(doc, features, event):
+        if self.ruled_out(doc, features):
             return 0.0, JOIN_PROBABILITY
         if (
             NUMBERS_NEED_WORDS
@@ -1112,10 +1033,7 @@ class Engine:
     # Merging events ------------------------------------------------------------------------
 
     def _as_report(self, event):
-        """An event seen as one report (its sums, normalised), to score it against another;
-        made once until a report joins it."""
-        if "report" in event.cache:
-            return event.cache["report"]
+        """An event seen as one report (its sums, normalised), to score it against another."""
         language = event.languages.most_common(1)[0][0]
         vector = event.vector
         if vector is not None:
@@ -1123,32 +1041,9 @@ class Engine:
             vector = vector / norm if norm else None
         doc = Doc(None, None, language, event.last, "", "", vector=vector)
         doc.mono, doc.cross = _unit(event.mono.get(language, {})), _unit(event.cross)
-        event.cache["report"] = doc
         return doc
 
     def merge_score(self, event, other):
-        """The join decision for two events: the younger read as a report of the older, and
-        (MERGE_BOTH_WAYS) the older as a report of the younger, which must then reach
-        MERGE_BOTH_WAYS; not when a headline of one names only what the other lacks."""
-        p = self._merge_score(event, other)
-        if MERGE_BOTH_WAYS and p < MERGE_PROBABILITY and not self._elsewhere(event, other):
-            q = self._merge_score(other, event)
-            if q >= MERGE_BOTH_WAYS:
-                return q
-        return p
-
-    @staticmethod
-    def _elsewhere(event, other):
-        """Whether the headlines of one of two events of a language in common name something,
-        none of which the other has (Engine.headline_elsewhere, for events)."""
-        return any(
-            one.headlines
-            and set(one.languages) & set(rest.languages)
-            and not any(rest.cross.get(f) for f in one.headlines)
-            for one, rest in ((event, other), (other, event))
-        )
-
-    def _merge_score(self, event, other):
         doc = self._as_report(event)
         smaller = min(sum(event.languages.values()), sum(other.languages.values()))
         features = list(self.pair(doc, other, coverage=smaller < MERGE_COSINE_REPORTS))
@@ -1311,7 +1206,6 @@ class Engine:
         if other.vector is not None:
             event.vector = other.vector if event.vector is None else event.vector + other.vector
         event.languages.update(other.languages)
-        event.headlines |= other.headlines
         event.first, event.last = min(event.first, other.first), max(event.last, other.last)
         event.cache.clear()
         for feature in other.cross:
