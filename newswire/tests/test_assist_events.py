@@ -27,6 +27,21 @@ def run(docs):
     return {d.key: engine.add(d) for d in sorted(docs, key=lambda d: d.hours)}
 
 
+def each_alone(docs):
+    """An engine holding each report as an event of its own, all of them to be merged."""
+    engine = events.Engine(list(docs))
+    for n, report in enumerate(docs):
+        engine._join(report, ("new", n))
+        engine.touched.add(("new", n))
+    return engine
+
+
+def assert_named(key, headlines):
+    """Each (headline, language) names `key`: one name feature in every spelling."""
+    for title, language in headlines:
+        assert key in events.features(title, "", language), (title, language)
+
+
 def test_one_feeds_unrelated_stories_are_not_one_event_through_its_boilerplate():
     docs = [
         doc(n, topic, f"{topic}. {BOILERPLATE}", source="gadget", hours=n)
@@ -158,49 +173,59 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         assert all(key in f for f in found), key
     assert all("e:@WHO" in f for f in found[:3])
     assert "e:bas" not in found[2] and "e:paesi" not in found[3]  # a name of several words
-    assert "e:@Munich" in events.features("Streik in München", "", "de")  # the hand list
-    assert "e:@Munich" in events.features("Strike in Munich", "", "en")
-    for title, language in (  # mountains, islands, rivers too
-        ("Flash flood at a Pyrenees campsite", "en"),
-        ("Sturzflut in den Pyrenäen", "de"),
-        ("Crue dans les Pyrénées", "fr"),
-        ("Riada en un camping de los Pirineos", "es"),
-    ):
-        assert "e:@Pyrenees" in events.features(title, "", language), language
-    assert "e:@Majorca" in events.features("Apagón en Mallorca", "", "es")
-    assert "e:@Frankfurt" in events.features("Panne du cloud à Francfort", "", "fr")
-    assert "e:@Frankfurt" in events.features("Cloud-Ausfall in Frankfurt", "", "de")
-    assert "e:@Majorca" in events.features("Majorque privée d'électricité", "", "fr")
+    assert_named("e:@Munich", (("Streik in München", "de"), ("Strike in Munich", "en")))
+    assert_named(
+        "e:@Pyrenees",
+        (  # mountains, islands, rivers too
+            ("Flash flood at a Pyrenees campsite", "en"),
+            ("Sturzflut in den Pyrenäen", "de"),
+            ("Crue dans les Pyrénées", "fr"),
+            ("Riada en un camping de los Pirineos", "es"),
+        ),
+    )
+    assert_named(
+        "e:@Majorca", (("Apagón en Mallorca", "es"), ("Majorque privée d'électricité", "fr"))
+    )
+    assert_named(
+        "e:@Frankfurt",
+        (("Panne du cloud à Francfort", "fr"), ("Cloud-Ausfall in Frankfurt", "de")),
+    )
     # A language's spellings in its own reports only: German "Island" is Iceland.
     assert "e:@IS" in events.features("Vulkan auf Island", "Lava in Island.", "de")
     assert "e:@IS" not in events.features("Storm hits the Island", "The Island flooded.", "en")
     assert "e:@WHO" not in events.features("Who pays?", "Who pays for it?", "en")
     # The OECD and the EU's court, whose acronyms differ by language (devreal's OESO, TJUE).
-    for title, language in (
-        ("OECD: teachers work longer hours", "en"),
-        ("OESO: leraren werken meer uren", "nl"),
-        ("L'OCDE publie son rapport", "fr"),
-        ("Rapporto OCSE sulla scuola", "it"),
-        ("Ocse, Italia penultima per laureati", "it"),
-    ):
-        assert "e:@OECD" in events.features(title, "", language), language
+    assert_named(
+        "e:@OECD",
+        (
+            ("OECD: teachers work longer hours", "en"),
+            ("OESO: leraren werken meer uren", "nl"),
+            ("L'OCDE publie son rapport", "fr"),
+            ("Rapporto OCSE sulla scuola", "it"),
+            ("Ocse, Italia penultima per laureati", "it"),
+        ),
+    )
     # The United Kingdom's everyday names (CLDR spells it only in full).
-    for title, language in (
-        ("UK inflation falls to 3.1% in July", "en"),
-        ("Britain's jobless rate rises", "en"),
-        ("Inflation in Großbritannien sinkt", "de"),
-        ("Die Inflation im Vereinigten Königreich sinkt", "de"),
-        ("L'inflation ralentit en Grande-Bretagne", "fr"),
-    ):
-        assert "e:@GB" in events.features(title, "", language), language
-    for title, language in (
-        ("El TJUE obliga a las aerolíneas a devolver", "es"),
-        ("EuGH: Airlines müssen Gebühren erstatten", "de"),
-        ("La Cour de justice de l'Union européenne tranche", "fr"),
-        ("Europees Hof: luchtvaartmaatschappij moet terugbetalen", "nl"),
-        ("Der Europäische Gerichtshof urteilt", "de"),
-    ):
-        assert "e:@CJEU" in events.features(title, "", language), language
+    assert_named(
+        "e:@GB",
+        (
+            ("UK inflation falls to 3.1% in July", "en"),
+            ("Britain's jobless rate rises", "en"),
+            ("Inflation in Großbritannien sinkt", "de"),
+            ("Die Inflation im Vereinigten Königreich sinkt", "de"),
+            ("L'inflation ralentit en Grande-Bretagne", "fr"),
+        ),
+    )
+    assert_named(
+        "e:@CJEU",
+        (
+            ("El TJUE obliga a las aerolíneas a devolver", "es"),
+            ("EuGH: Airlines müssen Gebühren erstatten", "de"),
+            ("La Cour de justice de l'Union européenne tranche", "fr"),
+            ("Europees Hof: luchtvaartmaatschappij moet terugbetalen", "nl"),
+            ("Der Europäische Gerichtshof urteilt", "de"),
+        ),
+    )
     # ... and the Court of Human Rights, whose names begin as the EU court's, is another.
     for title, language in (
         ("Het Europees Hof voor de Rechten van de Mens oordeelt", "nl"),
@@ -209,13 +234,15 @@ def test_a_country_city_or_institution_is_one_name_in_every_language():
         found = events.features(title, "", language)
         assert "e:@ECHR" in found and "e:@CJEU" not in found, language
     # A language's name is its country's adjective, in every inflection.
-    for title, language in (
-        ("Japanese carmakers cut jobs", "en"),
-        ("Les constructeurs japonais suppriment des emplois", "fr"),
-        ("Japanische Autobauer streichen Stellen", "de"),
-        ("Le case automobilistiche giapponesi tagliano posti", "it"),
-    ):
-        assert "e:@JP" in events.features(title, "", language), language
+    assert_named(
+        "e:@JP",
+        (
+            ("Japanese carmakers cut jobs", "en"),
+            ("Les constructeurs japonais suppriment des emplois", "fr"),
+            ("Japanische Autobauer streichen Stellen", "de"),
+            ("Le case automobilistiche giapponesi tagliano posti", "it"),
+        ),
+    )
 
 
 def test_a_name_that_starts_the_headline_is_a_name_when_others_say_so():
@@ -354,10 +381,7 @@ def test_the_merge_looks_again_at_an_event_that_grew(monkeypatch):
         doc(n, f"Reserve Bank of Jastria raises rates, report {n}", REPORT, hours=n)
         for n in (1, 2, 3)
     ]
-    engine = events.Engine(docs)
-    for n, report in enumerate(docs):
-        engine._join(report, ("new", n))
-        engine.touched.add(("new", n))
+    engine = each_alone(docs)
 
     def merge_score(event, other):  # the youngest fits the oldest only once it has grown
         if event.key == ("new", 1) and other.key == ("new", 0):
@@ -369,10 +393,7 @@ def test_the_merge_looks_again_at_an_event_that_grew(monkeypatch):
     monkeypatch.setattr(engine, "merge_score", merge_score)
     monkeypatch.setattr(events, "MERGE_ROUNDS", 1)
     assert engine.finish() == {("new", 1): ("new", 0)}  # one round: the youngest missed it
-    engine = events.Engine(docs)
-    for n, report in enumerate(docs):
-        engine._join(report, ("new", n))
-        engine.touched.add(("new", n))
+    engine = each_alone(docs)
     monkeypatch.setattr(engine, "merge_score", merge_score)
     monkeypatch.setattr(events, "MERGE_ROUNDS", 2)
     assert engine.finish() == {("new", 1): ("new", 0), ("new", 2): ("new", 0)}
@@ -446,10 +467,7 @@ def test_an_event_naming_nothing_in_every_language_merges_by_its_words(monkeypat
     for unnamed, expected in ((True, {("new", 1): ("new", 0)}), (False, {})):
         monkeypatch.setattr(events, "MERGE_UNNAMED", unnamed)
         docs = _bushfire_reports(title, text)
-        engine = events.Engine(docs)
-        for n, report in enumerate(docs):
-            engine._join(report, ("new", n))
-            engine.touched.add(("new", n))
+        engine = each_alone(docs)
         assert not engine.events[("new", 1)].cross
         assert engine.finish() == expected
 
@@ -475,10 +493,7 @@ def test_a_nameless_event_merges_with_a_younger_one_that_names_a_country(monkeyp
     )
     older.vector, younger.vector, german.vector = _unit(1.0), _unit(1.0, 0.3), _unit(0.0, 1.0)
     monkeypatch.setattr(events, "RELINK_SINGLE_REPORTS", False)  # the merge's own rule
-    engine = events.Engine([older, younger, german])
-    for n, report in enumerate((older, younger, german)):
-        engine._join(report, ("new", n))
-        engine.touched.add(("new", n))
+    engine = each_alone((older, younger, german))
     assert not events._named(older.cross) and "e:@AU" in younger.cross
     assert engine.finish() == {("new", 1): ("new", 0)}
 
@@ -578,9 +593,7 @@ def test_two_events_of_one_language_with_two_names_and_no_words_stay_apart(monke
         "Vets culled the herd after 11 animals died on a farm in Germany's north-west.",
         hours=30,
     )
-    engine = events.Engine([breach, fever])
-    for n, report in enumerate((breach, fever)):
-        engine._join(report, ("new", n))
+    engine = each_alone((breach, fever))
     older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
     features = engine.pair(engine._as_report(younger), older)
@@ -607,9 +620,7 @@ def test_events_in_two_languages_with_one_name_in_common_need_their_meaning(monk
         "A data centre failure in Germany took down apps across the continent.",
         hours=5,
     )
-    engine = events.Engine([ruling, outage])
-    for n, report in enumerate((ruling, outage)):
-        engine._join(report, ("new", n))
+    engine = each_alone((ruling, outage))
     older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
     assert {f for f in ruling.cross if outage.cross.get(f)} == {"e:@DE"}
@@ -634,9 +645,7 @@ def test_events_in_two_languages_with_two_names_in_common_need_their_meaning(mon
         "Flights from Vienna to Marseille and other cities in France were cancelled.",
         hours=1,
     )
-    engine = events.Engine([fire, strike])
-    for n, report in enumerate((fire, strike)):
-        engine._join(report, ("new", n))
+    engine = each_alone((fire, strike))
     older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
     assert {f for f in fire.cross if strike.cross.get(f)} == {"e:@Marseille", "e:@FR"}
@@ -667,10 +676,7 @@ def test_the_merge_looks_again_at_a_nameless_event_when_an_event_grew(monkeypatc
 
     def finish(again):
         monkeypatch.setattr(events, "MERGE_AGAIN_BY_WORDS", again)
-        engine = events.Engine(docs)
-        for n, report in enumerate(docs):
-            engine._join(report, ("new", n))
-            engine.touched.add(("new", n))
+        engine = each_alone(docs)
         assert not events._named(engine.events[("new", 2)].cross)
         monkeypatch.setattr(engine, "merge_score", merge_score)
         return engine.finish()
