@@ -37,7 +37,18 @@ def part(letter, **rules):
 
 # Each writer adds their own generic headlines and feed boilerplate (used only for the counts).
 PART_X = part("x", generic_titles=(), boilerplate=())
-PART_Y = part("y", generic_titles=(), boilerplate=())
+PART_Y = part(
+    "y",
+    generic_titles=(
+        "What we know so far", "Live updates", "Was wir wissen", "Ce que l'on sait",
+        "Lo que sabemos", "Cosa sappiamo", "Wat we weten", "O que se sabe",
+    ),
+    boilerplate=(
+        "Kellsbridge FM news — your valley, your voice.",
+        "Orbit Notes is recorded in Leicester.",
+        "Mehr Nachrichten aus der Region jeden Morgen im Rheinkurier-Briefing.",
+    ),
+)  # fmt: skip
 PART_Z = part("z", generic_titles=(), boilerplate=())
 SETS = [PART_X, PART_Y, PART_Z]
 
