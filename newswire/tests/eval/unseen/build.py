@@ -36,7 +36,23 @@ def part(letter, **rules):
 
 
 # Each writer adds their own generic headlines and feed boilerplate (used only for the counts).
-PART_X = part("x", generic_titles=(), boilerplate=())
+PART_X = part(
+    "x",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que sabemos",
+    ),
+    boilerplate=(
+        "Tynebridge Radio News — on air and online across Tyneside.",
+        "That's The Spread for today. Rate us, review us, and send us to a colleague.",
+    ),
+)
 PART_Y = part(
     "y",
     generic_titles=(
