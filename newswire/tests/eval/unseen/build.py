@@ -65,7 +65,19 @@ PART_Y = part(
         "Mehr Nachrichten aus der Region jeden Morgen im Rheinkurier-Briefing.",
     ),
 )  # fmt: skip
-PART_Z = part("z", generic_titles=(), boilerplate=())
+PART_Z = part(
+    "z",
+    generic_titles=(
+        "Live updates", "What we know so far", "Explained", "Q&A", "Liveblog", "Was wir wissen",
+        "Ce que l'on sait", "Lo que sabemos", "Cosa sappiamo", "Wat we weten", "O que se sabe",
+    ),
+    boilerplate=(
+        "Thornbury Community Radio: local news for Thornbury and the Severn Vale",
+        "Radio Neckartal – Nachrichten aus Heilbronn und der Region",
+        "The Long Pass is an independent football podcast",
+        "Technik-Tresen – jeden Freitag neu",
+    ),
+)  # fmt: skip
 SETS = [PART_X, PART_Y, PART_Z]
 
 if __name__ == "__main__":
