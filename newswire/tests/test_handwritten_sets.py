@@ -1,7 +1,7 @@
-"""The hand-written labelled sets (newswire/tests/eval/independent/, devreal/): every committed
-JSON Lines file is byte for byte what its build script writes from the items_*.txt beside it
-(so a hand edit of the texts without a rebuild fails here), evaluate_assist reads each, and
-the build refuses a file that breaks the format's rules."""
+"""The hand-written labelled sets (newswire/tests/eval/independent/, devreal/, unseen/): every
+committed JSON Lines file is byte for byte what its build script writes from the items_*.txt
+beside it (so a hand edit of the texts without a rebuild fails here), evaluate_assist reads
+each, and the build refuses a file that breaks the format's rules."""
 
 import json
 import shutil
@@ -14,8 +14,9 @@ from newswire import evaluation
 from newswire.tests.eval import handwritten
 from newswire.tests.eval.devreal import build as devreal
 from newswire.tests.eval.independent import build as independent
+from newswire.tests.eval.unseen import build as unseen
 
-SCRIPTS = {"independent": independent, "devreal": devreal}
+SCRIPTS = {"independent": independent, "devreal": devreal, "unseen": unseen}
 
 
 def committed_files(script):
@@ -52,16 +53,27 @@ def test_evaluate_assist_reads_each_set(path):
             assert original["event"] == item["event"] and original["duplicate_of"] is None
 
 
-def test_the_development_file_is_its_parts_in_order():
-    parts = [spec.folder / spec.out for spec in devreal.SETS]
-    whole = devreal.SETS[0].folder / devreal.COMBINED
+@pytest.mark.parametrize(
+    ("script", "prefixes"),
+    [
+        (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-"]),
+        (unseen, ["unx-", "uny-", "unz-"]),
+    ],
+    ids=["devreal", "unseen"],
+)
+def test_a_set_of_parts_is_its_parts_in_order(script, prefixes):
+    parts = [spec.folder / spec.out for spec in script.SETS]
+    whole = script.SETS[0].folder / script.COMBINED
     assert whole.read_bytes() == b"".join(part.read_bytes() for part in parts)
     loaded = [evaluation.load_jsonl(part) for part in parts]
     events = [{i["event"] for i in items} for items in loaded]
-    for n, mine in enumerate(events):
-        assert not any(mine & other for other in events[n + 1 :])
-    prefixes = [{i["id"][:4] for i in items} for items in loaded]
-    assert prefixes == [{"dra-"}, {"drb-"}, {"drc-"}, {"drd-"}, {"dre-"}]
+    sources = [{i["source"] for i in items} for items in loaded]
+    for n in range(len(parts)):
+        later = range(n + 1, len(parts))
+        assert not any(events[n] & events[m] for m in later)
+        if script is unseen:  # written at the same time: no feed carries two writers' items
+            assert not any(sources[n] & sources[m] for m in later)
+    assert [{i["id"][:4] for i in items} for items in loaded] == [{p} for p in prefixes]
 
 
 def test_a_hand_edit_without_a_rebuild_is_caught(tmp_path):
