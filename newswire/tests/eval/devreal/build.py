@@ -148,7 +148,10 @@ HALF_E = half(
         "The Lab Notebook is a weekly podcast",
     ),
 )
-SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E]
+# Parts f and g: written at the same time by two writers (2026-12-06), each fills in its lists.
+HALF_F = half("f", date(2026, 6, 1), date(2026, 6, 14), event_prefix="f-")
+HALF_G = half("g", date(2026, 6, 15), date(2026, 6, 28), event_prefix="g-")
+SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E, HALF_F, HALF_G]
 
 if __name__ == "__main__":
     main(SETS, combined=COMBINED)
