@@ -149,7 +149,28 @@ HALF_E = half(
     ),
 )
 # Parts f and g: written at the same time by two writers (2026-12-06), each fills in its lists.
-HALF_F = half("f", date(2026, 6, 1), date(2026, 6, 14), event_prefix="f-")
+HALF_F = half(
+    "f",
+    date(2026, 6, 1),
+    date(2026, 6, 14),
+    event_prefix="f-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Q&A",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+    ),
+    boilerplate=(
+        "Fenland Radio 104.2 — news for Wisbech, March and the Fens",
+        "Radio Causses Info, l'actu du Rouergue et des Grands Causses",
+    ),
+)
 HALF_G = half("g", date(2026, 6, 15), date(2026, 6, 28), event_prefix="g-")
 SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E, HALF_F, HALF_G]
 
