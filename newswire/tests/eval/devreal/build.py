@@ -171,7 +171,25 @@ HALF_F = half(
         "Radio Causses Info, l'actu du Rouergue et des Grands Causses",
     ),
 )
-HALF_G = half("g", date(2026, 6, 15), date(2026, 6, 28), event_prefix="g-")
+HALF_G = half(
+    "g",
+    date(2026, 6, 15),
+    date(2026, 6, 28),
+    event_prefix="g-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Liveblog",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+    ),
+    boilerplate=("Estuary FM 104.6 — news for Southend, Basildon and the Thames estuary",),
+)
 SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E, HALF_F, HALF_G]
 
 if __name__ == "__main__":
