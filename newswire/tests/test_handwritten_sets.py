@@ -56,7 +56,7 @@ def test_evaluate_assist_reads_each_set(path):
 @pytest.mark.parametrize(
     ("script", "prefixes"),
     [
-        (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-"]),
+        (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-", "drf-", "drg-"]),
         (unseen, ["unx-", "uny-", "unz-"]),
     ],
     ids=["devreal", "unseen"],
