@@ -10,9 +10,12 @@ events.ALIAS_LANGUAGES could write: their alphabets' letters, capitalised, not i
 (airport codes), not a day, month or function word, not a country's or territory's name in
 one of those languages (CLDR's, which events.py reads first), and not a spelling of another
 city too unless the larger has SHARE_OVER_NEXT times the people of the next ("Hanover" is
-Hannover, not the American towns). A city keeps its line only when two of its spellings differ
-once diacritics are folded (the others meet already). One line a city: its GeoNames name, a
-tab, its spellings (folded, lower case, as events.py compares them) joined by "|".
+Hannover, not the American towns), nor another city's own name when that city is of the floor
+too ("Victoria", an old name of Hong Kong, is British Columbia's capital: it would make a
+report of the Australian state or of a Victoria a Hong Kong story). A city keeps its line
+only when two of its spellings differ once diacritics are folded (the others meet already).
+One line a city: its GeoNames name, a tab, its spellings (folded, lower case, as events.py
+compares them) joined by "|".
 """
 
 import argparse
@@ -27,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 OUT = Path(__file__).resolve().parent / "cities.tsv"
 # 15,000 to 250,000 people: the same figures on the development sets (their places are large
-# cities); 100,000 keeps 3,873 cities (230 kB), fewer chances of a town named as a word.
+# cities); 100,000 keeps 3,872 cities (230 kB), fewer chances of a town named as a word.
 FLOOR = 100_000
 SHARE_OVER_NEXT = 5  # a spelling two cities share is the larger's at 5 times its people
 
@@ -58,6 +61,11 @@ def build(floor=FLOOR):
                 territories.add(events._words_of(name))
     spelled = defaultdict(list)  # folded words -> [(population, geonameid)]
     forms = {}
+    own = defaultdict(set)  # a city's own (main) name -> the cities of the floor it names
+    for city in cities.values():
+        words = events._words_of(city["name"])
+        if len(words) == 1 and city["population"] >= floor:
+            own[words].add(city["geonameid"])
     for city in cities.values():
         found = set()
         for name in {city["name"], *city["alternatenames"]}:
@@ -82,6 +90,8 @@ def build(floor=FLOOR):
                 continue
             if len(owners) > 1 and owners[0][0] < SHARE_OVER_NEXT * owners[1][0]:
                 continue
+            if words != events._words_of(city["name"]) and own[words] - {city["geonameid"]}:
+                continue  # another city of the floor's own name: "Victoria" is not Hong Kong
             keep.add((words, name))
         if len({w for w, _ in keep}) < 2:
             continue
