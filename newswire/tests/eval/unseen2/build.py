@@ -1,0 +1,47 @@
+"""Build the third held-out set with real wording: its three parts and their concatenation.
+
+unseen2_u.jsonl (items_u_*.txt, ids unu-, event labels u-), unseen2_v.jsonl (items_v_*.txt,
+ids unv-, labels v-) and unseen2_w.jsonl (items_w_*.txt, ids unw-, labels w-) were written at
+the same time by three writers, each on topics of their own, in one fortnight (2026-04-06 ..
+2026-04-19); unseen2.jsonl is u, v, then w. Nothing was chosen on this set: it exists to judge
+the round after the one `../unseen/` judged (README, "Machine assistance"). The shared
+parser, checks and counts are in ../handwritten.py (the source format is described there).
+
+Usage: python -m newswire.tests.eval.unseen2.build
+"""
+
+from datetime import date
+from pathlib import Path
+
+from newswire.tests.eval.handwritten import HandwrittenSet, main
+
+HERE = Path(__file__).resolve().parent
+COMBINED = "unseen2.jsonl"
+WINDOW = (date(2026, 4, 6), date(2026, 4, 19))
+
+
+def part(letter, **rules):
+    """One writer's part: items_<letter>_*.txt to unseen2_<letter>.jsonl, ids un<letter>-."""
+    return HandwrittenSet(
+        folder=HERE,
+        items=f"items_{letter}_*.txt",
+        out=f"unseen2_{letter}.jsonl",
+        id_prefix=f"un{letter}-",
+        window=WINDOW,
+        event_prefix=f"{letter}-",
+        one_rights_per_source=True,
+        **rules,
+    )
+
+
+# Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
+PART_U = part("u", generic_titles=(), boilerplate=())
+
+PART_V = part("v", generic_titles=(), boilerplate=())
+
+PART_W = part("w", generic_titles=(), boilerplate=())
+
+SETS = [PART_U, PART_V, PART_W]
+
+if __name__ == "__main__":
+    main(SETS, combined=COMBINED)
