@@ -35,7 +35,23 @@ def part(letter, **rules):
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
-PART_U = part("u", generic_titles=(), boilerplate=())
+PART_U = part(
+    "u",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Wat we weten",
+        "Cosa sappiamo",
+        "Lo que sabemos",
+        "O que se sabe",
+    ),
+    boilerplate=(
+        "Fairhaven FM: local news for Hull and the East Riding, on the hour.",
+        "The Grafton Policy Podcast is out every weekday; tell us what we missed.",
+    ),
+)
 
 PART_V = part("v", generic_titles=(), boilerplate=())
 
