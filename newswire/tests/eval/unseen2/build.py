@@ -53,7 +53,26 @@ PART_U = part(
     ),
 )
 
-PART_V = part("v", generic_titles=(), boilerplate=())
+PART_V = part(
+    "v",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Q&A",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+    ),
+    boilerplate=(
+        "Kirkgate Radio: your news, your weather, your roads, on 104.2 FM and online.",
+        "Orbit & Oxygen is made by two science journalists and a microphone; write to us at the"
+        " mailbag and we will read the best letters on air.",
+    ),
+)
 
 PART_W = part("w", generic_titles=(), boilerplate=())
 
