@@ -74,7 +74,19 @@ PART_V = part(
     ),
 )
 
-PART_W = part("w", generic_titles=(), boilerplate=())
+PART_W = part(
+    "w",
+    generic_titles=(
+        "Live updates", "What we know so far", "Was wir wissen", "Wat we weten",
+        "Lo que sabemos", "Q&A",
+    ),
+    boilerplate=(
+        "Upper Tamar Radio — local news for Tavistock",
+        "Rottal Echo – Nachrichten aus Pfarrkirchen",
+        "Tinkerers' Hour is an independent podcast",
+        "Watch the full session on Stage Door Sessions",
+    ),
+)  # fmt: skip
 
 SETS = [PART_U, PART_V, PART_W]
 
