@@ -55,6 +55,19 @@ class HandwrittenSet:
     boilerplate: tuple[str, ...] = ()  # only for the printed counts
 
 
+def part(folder, name, letter, id_stem, window, **rules):
+    """One writer's part of a set written by several: items_<letter>_*.txt in `folder` to
+    <name>_<letter>.jsonl, ids <id_stem><letter>-; `rules` are HandwrittenSet's other fields."""
+    return HandwrittenSet(
+        folder=folder,
+        items=f"items_{letter}_*.txt",
+        out=f"{name}_{letter}.jsonl",
+        id_prefix=f"{id_stem}{letter}-",
+        window=window,
+        **rules,
+    )
+
+
 @dataclass
 class Built:
     """What a build produced: the items in id order and the file's exact text."""

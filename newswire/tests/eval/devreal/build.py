@@ -18,7 +18,7 @@ Usage: python -m newswire.tests.eval.devreal.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import HandwrittenSet, main
+from newswire.tests.eval.handwritten import main, part
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "devreal.jsonl"
@@ -26,16 +26,10 @@ COMBINED = "devreal.jsonl"
 
 def half(letter, first_day, last_day, **rules):
     """One writer's half: items_<letter>_*.txt to devreal_<letter>.jsonl, ids dr<letter>-."""
-    return HandwrittenSet(
-        folder=HERE,
-        items=f"items_{letter}_*.txt",
-        out=f"devreal_{letter}.jsonl",
-        id_prefix=f"dr{letter}-",
-        window=(first_day, last_day),
-        one_rights_per_source=True,
-        one_language_per_source=True,
-        **rules,
-    )
+    return part(
+        HERE, "devreal", letter, "dr", (first_day, last_day),
+        one_rights_per_source=True, one_language_per_source=True, **rules,
+    )  # fmt: skip
 
 
 HALF_A = half(

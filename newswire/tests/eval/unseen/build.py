@@ -14,29 +14,23 @@ Usage: python -m newswire.tests.eval.unseen.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import HandwrittenSet, main
+from newswire.tests.eval.handwritten import main, part
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "unseen.jsonl"
 WINDOW = (date(2026, 5, 4), date(2026, 5, 17))
 
 
-def part(letter, **rules):
+def writer(letter, **rules):
     """One writer's part: items_<letter>_*.txt to unseen_<letter>.jsonl, ids un<letter>-."""
-    return HandwrittenSet(
-        folder=HERE,
-        items=f"items_{letter}_*.txt",
-        out=f"unseen_{letter}.jsonl",
-        id_prefix=f"un{letter}-",
-        window=WINDOW,
-        event_prefix=f"{letter}-",
-        one_rights_per_source=True,
-        **rules,
-    )
+    return part(
+        HERE, "unseen", letter, "un", WINDOW,
+        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
+    )  # fmt: skip
 
 
 # Each writer adds their own generic headlines and feed boilerplate (used only for the counts).
-PART_X = part(
+PART_X = writer(
     "x",
     generic_titles=(
         "Live updates",
@@ -53,7 +47,7 @@ PART_X = part(
         "That's The Spread for today. Rate us, review us, and send us to a colleague.",
     ),
 )
-PART_Y = part(
+PART_Y = writer(
     "y",
     generic_titles=(
         "What we know so far", "Live updates", "Was wir wissen", "Ce que l'on sait",
@@ -65,7 +59,7 @@ PART_Y = part(
         "Mehr Nachrichten aus der Region jeden Morgen im Rheinkurier-Briefing.",
     ),
 )  # fmt: skip
-PART_Z = part(
+PART_Z = writer(
     "z",
     generic_titles=(
         "Live updates", "What we know so far", "Explained", "Q&A", "Liveblog", "Was wir wissen",

@@ -13,29 +13,23 @@ Usage: python -m newswire.tests.eval.unseen2.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import HandwrittenSet, main
+from newswire.tests.eval.handwritten import main, part
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "unseen2.jsonl"
 WINDOW = (date(2026, 4, 6), date(2026, 4, 19))
 
 
-def part(letter, **rules):
+def writer(letter, **rules):
     """One writer's part: items_<letter>_*.txt to unseen2_<letter>.jsonl, ids un<letter>-."""
-    return HandwrittenSet(
-        folder=HERE,
-        items=f"items_{letter}_*.txt",
-        out=f"unseen2_{letter}.jsonl",
-        id_prefix=f"un{letter}-",
-        window=WINDOW,
-        event_prefix=f"{letter}-",
-        one_rights_per_source=True,
-        **rules,
-    )
+    return part(
+        HERE, "unseen2", letter, "un", WINDOW,
+        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
+    )  # fmt: skip
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
-PART_U = part(
+PART_U = writer(
     "u",
     generic_titles=(
         "Live updates",
@@ -53,7 +47,7 @@ PART_U = part(
     ),
 )
 
-PART_V = part(
+PART_V = writer(
     "v",
     generic_titles=(
         "Live updates",
@@ -74,7 +68,7 @@ PART_V = part(
     ),
 )
 
-PART_W = part(
+PART_W = writer(
     "w",
     generic_titles=(
         "Live updates", "What we know so far", "Was wir wissen", "Wat we weten",
