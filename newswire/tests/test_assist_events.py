@@ -451,6 +451,7 @@ def test_numbers_alone_in_common_need_the_events_words(monkeypatch):
     # budget's, which keep it out too: the numbers alone here.)
     monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
     monkeypatch.setattr(events, "FEW_WORDS_MEANING", 0.0)
+    monkeypatch.setattr(events, "BROAD_NAMES_WORDS", 0.0)
     assert {f for f in chips.cross if event.cross.get(f)} == {"n:2027", "n:5"}
     assert engine.score(chips, event)[0] == 0.0
     monkeypatch.setattr(events, "NUMBERS_NEED_WORDS", False)
@@ -598,6 +599,8 @@ def test_two_events_of_one_language_with_two_names_and_no_words_stay_apart(monke
     monkeypatch.setattr(events, "_probability", lambda features: 0.99)
     features = engine.pair(engine._as_report(younger), older)
     assert features[events._SHARED] * 6 == 2 and features[events._WORDS] < 0.1
+    assert engine.merge_score(younger, older) == 0.0
+    monkeypatch.setattr(events, "BROAD_NAMES_WORDS", 0.0)  # (Germany and a number: broad)
     assert engine.merge_score(younger, older) == 0.0
     monkeypatch.setattr(events, "MERGE_MIN_SHARED_NAMES", 2)
     assert engine.merge_score(younger, older) == 0.99
@@ -749,3 +752,77 @@ def test_a_report_with_names_but_hardly_a_word_in_common_needs_the_meaning(monke
     assert engine.score(exports, event)[0] == 0.0
     exports.vector = _unit(1.0, 1.0)  # cosine 0.71
     assert engine.score(exports, event)[0] == 0.99
+
+
+def test_a_report_with_only_a_country_in_common_needs_the_words_or_the_meaning(monkeypatch):
+    """devreal (seven parts): "Gold's record dims Dhanteras hopes for India's jewellers" was
+    placed into the EU and India's trade deal through India alone (words 0.12, meaning 0.19).
+    A country, a time-zone city or a number in common is every story of that country's: with
+    only such names, a report of the event's language needs more words or meaning
+    (BROAD_NAMES_WORDS, BROAD_NAMES_MEANING); with a name of the story's own it joins."""
+    deal = doc(
+        1,
+        "EU and India sign free trade deal after two decades of talks",
+        "India will cut tariffs on cars and wine; jewellers and shops hope for record sales.",
+    )
+    gold = doc(
+        2,
+        "Gold's record dims Dhanteras hopes for India's jewellers",
+        "Buyers in India stay away from shops as the metal tops its record before the festival.",
+        hours=3,
+    )
+    engine = events.Engine([deal, gold])
+    engine.add(deal)
+    event = engine.events[deal.cluster]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    monkeypatch.setattr(events, "HEADLINE_NAMES_DECIDE", False)
+    features = engine.pair(gold, event)
+    assert {f for f in gold.cross if event.cross.get(f)} == {"e:@IN"}
+    assert events.SINGLE_NAME_WORDS <= features[events._WORDS] < events.BROAD_NAMES_WORDS
+    deal.vector = event.vector = _unit(1.0)
+    gold.vector = _unit(0.1, 1.0)  # cosine 0.1
+    assert engine.score(gold, event)[0] == 0.0
+    gold.vector = _unit(1.0, 1.0)  # cosine 0.71: the meaning agrees
+    assert engine.score(gold, event)[0] == 0.99
+    gold.vector = _unit(0.1, 1.0)
+    monkeypatch.setattr(events, "BROAD_NAMES_WORDS", 0.0)
+    assert engine.score(gold, event)[0] == 0.99
+    # The same story's report, with a name of its own in common, joins on the same words.
+    monkeypatch.setattr(events, "BROAD_NAMES_WORDS", 0.15)
+    gold.cross = dict(gold.cross, **{"e:dhanteras": 0.5})
+    event.cross = dict(event.cross, **{"e:dhanteras": 0.5})
+    assert engine.score(gold, event)[0] == 0.99
+
+
+def test_two_events_with_a_town_and_a_country_in_common_need_the_words_or_the_meaning(
+    monkeypatch,
+):
+    """devreal_g: the Antwerp diamond robbery's event merged into a strike at a chemical plant
+    in Antwerp (Antwerp, Belgium and a date in common; words 0.11, meaning 0.21). Two events of
+    one language with broad names and one town in common need more words or meaning to merge
+    (BROAD_MERGE_NAMES); with a second name of their own in common they merge."""
+    strike = doc(
+        1,
+        "Belgian unions strike at chemical plant in Antwerp over closure",
+        "Workers in the port of Antwerp in Belgium stopped work on June 26 over the closure.",
+    )
+    robbery = doc(
+        2,
+        "Three arrested over Antwerp diamond robbery, some stones recovered",
+        "Police in Belgium arrested three men on June 26 over the theft of diamonds in Antwerp.",
+        hours=5,
+    )
+    engine = each_alone((strike, robbery))
+    older, younger = engine.events[("new", 0)], engine.events[("new", 1)]
+    monkeypatch.setattr(events, "_probability", lambda features: 0.99)
+    features = engine.pair(engine._as_report(younger), older)
+    shared = {f for f in robbery.cross if strike.cross.get(f)}
+    assert [f for f in shared if not events._broad(f)] == ["e:@Antwerp"]
+    assert features[events._WORDS] < events.BROAD_NAMES_WORDS
+    older.vector, younger.vector = _unit(1.0), _unit(0.1, 1.0)  # cosine 0.1
+    assert engine.merge_score(younger, older) == 0.0
+    monkeypatch.setattr(events, "BROAD_MERGE_NAMES", 0)  # a report's rule: the town counts
+    assert engine.merge_score(younger, older) == 0.99
+    monkeypatch.setattr(events, "BROAD_MERGE_NAMES", 1)
+    younger.vector = _unit(1.0, 1.0)  # cosine 0.71: the meaning agrees
+    assert engine.merge_score(younger, older) == 0.99
