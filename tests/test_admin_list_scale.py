@@ -311,3 +311,37 @@ def test_by_an_author_alone_the_count_reads_the_bylines(client, world, contribut
     client.force_login(contributor)
     total, counts = counted(f"?author={writer.pk}")
     assert total == 0 and '"articles_article"' in counts[0]
+
+
+def _explain(sql):
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB's plans")
+def test_language_choices_and_event_sources_come_from_indexes_alone(client, world, two_a_page):
+    """The language filters' choices are a seek a language (a loose index scan, which
+    MariaDB does not do on a descending key: it read the desk's 100k entries, 60-100 ms);
+    each event's number of sources (the events' order) and a page's sources come from
+    the items' (event, source) index, not from their rows (0.8 s at 10k events)."""
+    client.force_login(world["admin"])
+    grow(world, 30)
+    Item.objects.filter(pk=Item.objects.earliest("first_seen_at").pk).update(language="")
+    for listing, languages in ((ITEMS, ["unknown", "de", "en"]), (EVENTS, ["en"])):
+        response, queries = _run(client, listing)
+        cl = response.context["cl"]
+        spec = next(s for s in cl.filter_specs if s.title == "language")
+        assert [c["display"] for c in spec.choices(cl)][1:] == languages
+        (choices,) = [sql for sql in queries if sql.startswith("SELECT DISTINCT")]
+        plan = _explain(choices)
+        assert "Using index for group-by" in plan[0]["Extra"], plan
+    _, queries = _run(client, EVENTS)
+    (order,) = [sql for sql in queries if "COUNT(DISTINCT" in sql and "LIMIT" in sql]
+    (per_event,) = [row for row in _explain(order) if row["select_type"] == "DEPENDENT SUBQUERY"]
+    assert per_event["key"] == "item_event_sources_idx", per_event
+    assert "Using index" in per_event["Extra"], per_event
+    (sources,) = [sql for sql in queries if "INNER JOIN `newswire_source`" in sql]
+    (items,) = [row for row in _explain(sources) if row["table"] == "newswire_item"]
+    assert items["key"] == "item_event_sources_idx" and "Using index" in items["Extra"], items
