@@ -360,14 +360,26 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
         """By an author alone, for a member who may list every story: count the author's
         bylines (one a story, from author_public_idx) and not the stories they join to.
         Counting 10,001 stories reads their rows from the 3 GB table (8,500 pages from
-        disk, 0.9 s at 1M with a 128 MB buffer pool); the bylines' index is 44 pages."""
+        disk, 0.9 s at 1M with a 128 MB buffer pool); the bylines' index is 44 pages.
+
+        By an author and "published": the bylines that carry a public_since, which a
+        byline has exactly while its story is published (3 ms at 1M, where matching
+        the author's bylines with the published stories' index took 240 ms)."""
         paginator = super().get_paginator(
             request, queryset, per_page, orphans, allow_empty_first_page
         )
         author = request.GET.get(BylineFilter.parameter_name, "")
-        alone = set(request.GET) <= {BylineFilter.parameter_name, PAGE_VAR, ORDER_VAR}
-        if author.isdigit() and alone and policy.can_edit_others(request.user):
-            paginator.count_rows = ArticleAuthor.objects.filter(author=int(author))
+        if not (author.isdigit() and policy.can_edit_others(request.user)):
+            return paginator
+        bylines = ArticleAuthor.objects.filter(author=int(author))
+        others = set(request.GET) - {BylineFilter.parameter_name, PAGE_VAR, ORDER_VAR}
+        if not others:
+            paginator.count_rows = bylines
+        elif (
+            others == {"status__exact"}
+            and request.GET["status__exact"] == Article.Status.PUBLISHED
+        ):
+            paginator.count_rows = bylines.filter(public_since__isnull=False)
         return paginator
 
     def get_ordering(self, request):

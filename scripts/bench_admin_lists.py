@@ -1,8 +1,9 @@
 """make bench (part admin-lists): the editors' admin change lists at a million articles.
 
 Times every change list (articles, newswire items, events, sources, users) with each of
-its filters, the date drill-down, a deep page and the default order, in-process with
-Django's test client, on a MariaDB database of its own that is seeded once and kept:
+its filters, its last filter with each other one, the date drill-down, a deep page and the
+default order, in-process with Django's test client, on a MariaDB database of its own
+that is seeded once and kept:
 
     BENCH_ADMIN_DATABASE_URL  [mysql://root@127.0.0.1:3306/aiblogger_bench_admin]
     BENCH_ADMIN_ARTICLES      articles wanted   [1000000]  (seed_demo; minutes, run once)
@@ -156,7 +157,8 @@ LINK = re.compile(r'href="(\?[^"]+)"')
 
 def cases(client):
     """(list, case, url) for the default order, every filter choice (up to three a filter),
-    the date drill-down to a day and the last page, found from each list as rendered."""
+    the last filter with each other one, the date drill-down to a day and the last page,
+    found from each list as rendered."""
     found = []
     for name, url in LISTS.items():
         response = client.get(url)
@@ -164,11 +166,25 @@ def cases(client):
             sys.exit(f"bench_admin_lists: {url} answered {response.status_code}")
         cl = response.context["cl"]
         found.append((name, "default order", url))
+        offered = []
         for spec in cl.filter_specs:
             choices = [c for c in spec.choices(cl) if not c.get("selected")][:3]
             for choice in choices:
                 found.append(
                     (name, f"{spec.title}: {choice['display']}", url + choice["query_string"])
+                )
+            offered += [(spec.title, choices)] if choices else []
+        # The last filter's first choice with each other filter's (an author with a status
+        # reads both indexes).
+        for title, choices in offered[:-1]:
+            last_title, last = offered[-1][0], offered[-1][1][0]
+            for choice in choices:
+                found.append(
+                    (
+                        name,
+                        f"{last_title} and {title}: {last['display']}, {choice['display']}",
+                        url + last["query_string"] + "&" + choice["query_string"][1:],
+                    )
                 )
         drill, html = url, response.content.decode()
         for level in ("year", "month", "day"):

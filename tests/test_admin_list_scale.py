@@ -110,7 +110,8 @@ def cases(world):
         ARTICLES: [
             "", "?status__exact=draft", "?status__exact=published", "?status__exact=review",
             f"?section__id__exact={section.pk}", "?featured__exact=1", "?featured__exact=0",
-            f"?author={writer.pk}", "?published_at__year=2026",
+            f"?author={writer.pk}", f"?author={writer.pk}&status__exact=published",
+            "?published_at__year=2026",
             "?published_at__year=2026&published_at__month=3", f"?{day}", "?p=2",
             f"?status__exact=published&author={writer.pk}&{day}&p=2", "?q=story",
         ],
@@ -290,11 +291,15 @@ def test_by_an_author_the_list_is_newest_story_first_and_writers_are_a_column_ch
 
 def test_by_an_author_alone_the_count_reads_the_bylines(client, world, contributor):
     """An editor's list by one author counts that author's bylines (one a story, from
-    their index), not the stories; with another filter, or for a contributor, the
-    stories as listed."""
+    their index), not the stories; by an author and "published", the bylines that carry
+    a public_since (scheduled stories too); with another filter, or for a contributor,
+    the stories as listed."""
     writer = world["writers"][0]
     mine = [ArticleFactory(authors=[writer], section=world["sections"][0]) for _ in range(3)]
     Article.objects.filter(pk=mine[0].pk).update(status="review")
+    for trait in ("published", "scheduled"):
+        ArticleFactory(authors=[writer], section=world["sections"][0], **{trait: True})
+    ArticleFactory(authors=[world["writers"][1]], section=world["sections"][0], published=True)
 
     def counted(url):
         with CaptureQueriesContext(connection) as captured:
@@ -304,9 +309,14 @@ def test_by_an_author_alone_the_count_reads_the_bylines(client, world, contribut
 
     client.force_login(world["admin"])
     total, counts = counted(f"?author={writer.pk}")
-    assert total == 3 and len(counts) == 1
+    assert total == 5 and len(counts) == 1
+    assert '"articles_articleauthor"' in counts[0] and '"articles_article"' not in counts[0]
+    total, counts = counted(f"?author={writer.pk}&status__exact=published")
+    assert total == 2 and len(counts) == 1
     assert '"articles_articleauthor"' in counts[0] and '"articles_article"' not in counts[0]
     total, counts = counted(f"?author={writer.pk}&status__exact=draft")
+    assert total == 2 and '"articles_article"' in counts[0]
+    total, counts = counted(f"?author={writer.pk}&status__exact=published&featured__exact=0")
     assert total == 2 and '"articles_article"' in counts[0]
     client.force_login(contributor)
     total, counts = counted(f"?author={writer.pk}")
