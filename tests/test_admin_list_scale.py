@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from aiblogger.admin_lists import BoundedCountPaginator
+from articles import admin as article_admin
 from articles.models import Article, ArticleAuthor
 from articles.tests.factories import ArticleFactory, SectionFactory
 from newswire.models import Cluster, Item, Source
@@ -315,7 +316,7 @@ def test_by_an_author_alone_the_count_reads_the_bylines(client, world, contribut
     assert total == 2 and len(counts) == 1
     assert '"articles_articleauthor"' in counts[0] and '"articles_article"' not in counts[0]
     total, counts = counted(f"?author={writer.pk}&status__exact=draft")
-    assert total == 2 and '"articles_article"' in counts[0]
+    assert total == 2 and '"articles_article"' in counts[0] and "LIMIT 1001" in counts[0]
     total, counts = counted(f"?author={writer.pk}&status__exact=published&featured__exact=0")
     assert total == 2 and '"articles_article"' in counts[0]
     client.force_login(contributor)
@@ -355,3 +356,18 @@ def test_language_choices_and_event_sources_come_from_indexes_alone(client, worl
     (sources,) = [sql for sql in queries if "INNER JOIN `newswire_source`" in sql]
     (items,) = [row for row in _explain(sources) if row["table"] == "newswire_item"]
     assert items["key"] == "item_event_sources_idx" and "Using index" in items["Extra"], items
+
+
+def test_by_an_author_and_another_filter_the_count_stops_sooner(client, world, monkeypatch):
+    """An author with another filter matches two indexes a story at a time: the count
+    stops at the admin's combined_count_bound and the list says "more than"."""
+    monkeypatch.setattr(article_admin.ArticleAdmin, "combined_count_bound", 2)
+    writer = world["writers"][0]
+    for _ in range(3):
+        ArticleFactory(authors=[writer], section=world["sections"][0])
+    client.force_login(world["admin"])
+    drafts = client.get(ARTICLES + f"?author={writer.pk}&status__exact=draft")
+    assert re.search(r"more than 2\s+articles", drafts.content.decode())
+    assert drafts.context["cl"].paginator.num_pages == 1  # to the bound, at 100 a page
+    alone = client.get(ARTICLES + f"?author={writer.pk}")
+    assert alone.context["cl"].result_count == 3 and "more than" not in alone.content.decode()
