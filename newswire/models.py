@@ -234,12 +234,12 @@ class Item(models.Model):
             # The desk's filters in its order, and the source list's items in 24 hours.
             models.Index(fields=["source", "-first_seen_at", "-id"], name="item_desk_source_idx"),
             # Ascending, as the events' language index (a seek a language for the filter's
-            # choices: 1 ms at 100k items, where the descending one was read whole, 60-100 ms).
+            # choices: under 1 ms at 100k items, where the descending one was read whole, 53 ms).
             models.Index(
                 fields=["language", "first_seen_at", "id"], name="item_desk_language_idx"
             ),
             # The events list: each event's number of sources (its order) and the sources
-            # of a page's events, from the index alone (0.8 s -> 0.15 s at 10k events).
+            # of a page's events, from the index alone (630 -> 73 ms at 10,025 events).
             models.Index(
                 fields=["cluster", "source", "first_seen_at"], name="item_event_sources_idx"
             ),

@@ -336,7 +336,7 @@ def test_language_choices_and_event_sources_come_from_indexes_alone(client, worl
     """The language filters' choices are a seek a language (a loose index scan, which
     MariaDB does not do on a descending key: it read the desk's 100k entries, 60-100 ms);
     each event's number of sources (the events' order) and a page's sources come from
-    the items' (event, source) index, not from their rows (0.8 s at 10k events)."""
+    the items' (event, source) index, not from their rows (630 ms at 10k events)."""
     client.force_login(world["admin"])
     grow(world, 30)
     Item.objects.filter(pk=Item.objects.earliest("first_seen_at").pk).update(language="")
