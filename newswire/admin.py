@@ -4,12 +4,14 @@ Who sees what is plain Django permissions given to the groups by migration 0002:
 manage sources; authors and editors view and act on items; contributors have none.
 """
 
+import re
 from datetime import timedelta
 
 import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from aiblogger.admin_lists import LargeListMixin
@@ -26,7 +29,7 @@ from articles.markdown import sanitise_html
 from articles.search import ITEMS
 from articles.search.admin import EngineSearchMixin
 
-from . import fetch
+from . import fetch, placing
 from .drafts import make_draft
 from .models import Cluster, Item, Source
 from .tasks import poll_source_task
@@ -166,6 +169,42 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeskActionForm(helpers.ActionForm):
+    """The action bar, with the box "Move the selected items to event …" reads."""
+
+    event = forms.CharField(
+        required=False,
+        label="Event",
+        widget=forms.TextInput(attrs={"size": 12, "placeholder": "number or link"}),
+        help_text="For “Move the selected items to event …”: the event's number or link.",
+    )
+
+
+_EVENT = re.compile(r"\s*#?(\d+)\s*|.*/newswire/cluster/(\d+)/.*")
+
+
+def event_number(text):
+    """The event a number ("412", "#412") or an event page's link names; None otherwise."""
+    found = _EVENT.fullmatch(text or "")
+    return int(found[1] or found[2]) if found else None
+
+
+def _shown_events(request):
+    """{item id: its event id as the list showed it (None: in no event)}, for the items the
+    editor selected: what a move compares with now (the `_events` inputs of the rows)."""
+    shown = {}
+    for pair in request.POST.getlist("_events"):
+        pk, _, event = pair.partition(":")
+        if pk.isdigit():
+            shown[int(pk)] = int(event) if event.isdigit() else None
+    if request.POST.get("select_across") == "1":
+        return {}  # every item of the filter, most of them not on the page: compared as now
+    selected = {
+        int(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if pk.isdigit()
+    }
+    return {pk: event for pk, event in shown.items() if pk in selected}
+
+
 class LanguageFilter(admin.AllValuesFieldListFilter):
     """Languages as the feeds gave them; an empty one is listed as "unknown", not as
     a link without text."""
@@ -181,7 +220,7 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
 
     list_display = (
         "headline", "source", "section", "language", "status", "published", "first_seen_at",
-        "updated_flag", "link_out",
+        "updated_flag", "event_link", "link_out",
     )  # fmt: skip
     list_filter = ("status", "source", ("source__section", SourceSectionFilter),
                    ("language", LanguageFilter), AgeFilter)  # fmt: skip
@@ -191,11 +230,12 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
     list_select_related = ("source", "source__section")
     list_columns = (
         "title", "summary", "language", "status", "published_at", "published_guessed",
-        "first_seen_at", "changed_at", "url", "source__name", "source__feed_url",
+        "first_seen_at", "changed_at", "url", "cluster", "source__name", "source__feed_url",
         "source__section__name",
     )  # fmt: skip
     ordering = ("-first_seen_at", "-id")
-    actions = ("make_draft", "dismiss", "mark_duplicate")
+    actions = ("make_draft", "dismiss", "mark_duplicate", "move_to_new_event", "move_to_event")
+    action_form = DeskActionForm
     list_per_page = 50
     # What an editor reads; the dedupe hashes and embeddings stay internal.
     fieldsets = (
@@ -281,6 +321,23 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         url = reverse("admin:newswire_cluster_change", args=[obj.cluster_id])
         return format_html('<a href="{}">{}</a>', url, obj.cluster)
 
+    @admin.display(description="event")
+    def event_link(self, obj):
+        if obj.cluster_id is None:
+            return "–"
+        url = reverse("admin:newswire_cluster_change", args=[obj.cluster_id])
+        return format_html('<a href="{}">{}</a>', url, obj.cluster_id)
+
+    def action_checkbox(self, obj):
+        """Django's checkbox, with the event the row shows: a move made from a page shown
+        before another editor or the worker moved the item is refused (placing.py)."""
+        return format_html(
+            '{}<input type="hidden" name="_events" value="{}:{}">',
+            super().action_checkbox(obj),
+            obj.pk,
+            obj.cluster_id or "",
+        )
+
     @admin.display(description="changed", boolean=True)
     def updated_flag(self, obj):
         return obj.changed_at is not None
@@ -344,6 +401,54 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
             request, f"{count} item(s) marked as duplicates of “{original}”.", messages.SUCCESS
         )
 
+    @admin.action(description="Move the selected items to a new event", permissions=["change"])
+    def move_to_new_event(self, request, queryset):
+        self._move(request, queryset, to=None)
+
+    @admin.action(
+        description="Move the selected items to event … (its number or link in the box)",
+        permissions=["change"],
+    )
+    def move_to_event(self, request, queryset):
+        to = event_number(request.POST.get("event", ""))
+        if to is None:
+            self.message_user(
+                request,
+                "Nothing moved: give the event's number (the desk's “event” column) or "
+                "the link of its page in the box beside the action.",
+                messages.ERROR,
+            )
+            return
+        self._move(request, queryset, to=to)
+
+    def _move(self, request, queryset, *, to):
+        try:
+            moved = placing.move_items(
+                items=queryset, by=request.user, to=to, shown=_shown_events(request)
+            )
+        except placing.Refused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        link = format_html(
+            '<a href="{}">“{}”</a>',
+            reverse("admin:newswire_cluster_change", args=[moved.event.pk]),
+            moved.event.title,
+        )
+        if moved.created:
+            text = format_html(
+                "{} item(s) moved to a new event, {}, split off “{}”. The machine leaves them "
+                "there and does not merge the two events again.",
+                moved.count, link, moved.source,
+            )  # fmt: skip
+        else:
+            text = format_html(
+                "{} item(s) moved to the event {}; the machine leaves them there.{}",
+                moved.count, link,
+                format_html(" “{}” had no item left and was removed.", moved.source)
+                if moved.emptied else "",
+            )  # fmt: skip
+        self.message_user(request, text, messages.SUCCESS)
+
 
 class EventSizeFilter(admin.SimpleListFilter):
     """By default the events that gathered several items; single items only when asked."""
@@ -391,7 +496,9 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
     actions = ("make_draft",)
     list_per_page = 50
     list_columns = ("title", "language", "size", "first_item_at", "last_item_at")
-    fields = ("title", "language", "size", "first_item_at", "last_item_at", "items_list")
+    fields = (
+        "title", "language", "size", "first_item_at", "last_item_at", "items_list", "on_the_desk",
+    )  # fmt: skip
     readonly_fields = fields
 
     def get_ordering(self, request):
@@ -538,6 +645,16 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
                     for item in obj.items.all()
                 ),
             ),
+        )  # fmt: skip
+
+    @admin.display(description="on the desk")
+    def on_the_desk(self, obj):
+        url = reverse("admin:newswire_item_changelist") + "?" + urlencode({"cluster": obj.pk})
+        return format_html(
+            '<a href="{}">This event\'s items on the desk</a>: select those that tell another '
+            "story, then “Move the selected items to a new event” (or to another event, by "
+            "its number: {}).",
+            url, obj.pk,
         )  # fmt: skip
 
     @admin.action(description="Make a draft from each selected event", permissions=["change"])

@@ -175,7 +175,7 @@ def stale_items():
 
 _FIELDS = (
     "id", "source_id", "source__language", "language", "title", "cluster_id", "duplicate_of_id",
-    "status", "published_at", "first_seen_at", "embedding", "embedding_model",
+    "status", "published_at", "first_seen_at", "embedding", "embedding_model", "desk_placed",
 )  # fmt: skip
 
 
@@ -250,8 +250,12 @@ def process_items(ids=None):
         new.append(_doc(row))
         del row["head"], row["content_head"], row["embedding"]  # the Doc has what it needs
         rows.append(row)
-    for doc in new:  # a new or changed item is placed afresh
-        doc.cluster = None
+    # A new or changed item is placed afresh; one an editor placed stays where it is, and
+    # joins the engine as a report of its event, which later reports may join.
+    kept = {row["id"] for row in rows if row["desk_placed"] and row["cluster_id"]}
+    for doc in new:
+        if doc.key not in kept:
+            doc.cluster = None
         doc.duplicate_of = None
     vectors = embed([f"{doc.title}. {doc.text}" for doc in new])
     for doc, vector in zip(new, vectors, strict=True):
@@ -273,8 +277,11 @@ def process_items(ids=None):
     engine = events.Engine(context + new)
     placed = {}
     for doc in sorted(new, key=lambda d: (d.hours, d.key)):
-        placed[doc.key] = engine.add(doc)
+        placed[doc.key] = (doc.cluster, None) if doc.key in kept else engine.add(doc)
     merged = engine.finish()  # split events healed: {absorbed event: the event it is part of}
+    # ... except an event holding a report an editor placed: the desk split it on purpose.
+    desk = _desk_events({key for pair in merged.items() for key in pair})
+    merged = {a: e for a, e in merged.items() if a not in desk and e not in desk}
     placed = {key: (merged.get(e, e), original) for key, (e, original) in placed.items()}
     del engine
     clusters = {}
@@ -289,6 +296,11 @@ def process_items(ids=None):
         if isinstance(event, tuple):  # (never: the older event absorbs, and stored ones are)
             continue
         with transaction.atomic():
+            # Locked as the desk locks them (newswire/placing.py): an editor's move into or
+            # out of either event while this run grouped is seen here, not undone.
+            locked = Cluster.objects.select_for_update().filter(pk__in=[absorbed, event])
+            if len(locked.order_by("pk").values_list("pk")) < 2 or _desk_events({absorbed, event}):
+                continue  # an editor emptied one (it is gone) or placed a report in one
             Item.objects.filter(cluster_id=absorbed).update(cluster_id=event)
             Cluster.objects.filter(pk=absorbed).delete()
         touched.discard(absorbed)
@@ -298,15 +310,49 @@ def process_items(ids=None):
     return len(pks)
 
 
+def _desk_events(keys):
+    """Of these events (stored ones: ids; this run's: tuples), those holding a report an
+    editor placed."""
+    stored = [key for key in keys if not isinstance(key, tuple)]
+    if not stored:
+        return set()
+    return set(
+        Item.objects.filter(cluster_id__in=stored, desk_placed=True)
+        .values_list("cluster_id", flat=True)
+        .distinct()
+    )
+
+
 def _write(pairs, placed, rows_by_key, clusters, touched, current):
     """Store one slice of placed reports in one transaction: the events they start (one
-    INSERT), their embeddings, languages and events (bulk UPDATEs), the duplicates marked."""
+    INSERT), their embeddings, languages and events (bulk UPDATEs), the duplicates marked.
+
+    The slice's events, then its rows, are locked first, in the desk's order: an item an
+    editor placed while this run grouped keeps the editor's event, and the reports placed in
+    an event an editor emptied meanwhile (and so removed) start a new one together."""
     from datetime import UTC, datetime
 
     with transaction.atomic():
+        stored = {placed[doc.key][0] for doc, _vector in pairs}
+        stored = [event for event in stored if not isinstance(event, tuple)]
+        locked = Cluster.objects.select_for_update().filter(pk__in=stored).order_by("pk")
+        gone = set(stored) - set(locked.values_list("pk", flat=True))
+        for doc, _vector in pairs:
+            event, original = placed[doc.key]
+            if event in gone:
+                placed[doc.key] = (("gone", event), original)
+        by_desk = {
+            pk: event
+            for pk, event, desk_placed in Item.objects.select_for_update()
+            .filter(pk__in=[doc.key for doc, _vector in pairs])
+            .values_list("pk", "cluster_id", "desk_placed")
+            if desk_placed
+        }
         starts = {}
         for doc, _vector in pairs:  # a new event: its first report names it
             event = placed[doc.key][0]
+            if doc.key in by_desk:
+                continue
             if isinstance(event, tuple) and event not in clusters and event not in starts:
                 when = datetime.fromtimestamp(doc.hours * 3600, UTC)
                 starts[event] = Cluster(
@@ -320,6 +366,7 @@ def _write(pairs, placed, rows_by_key, clusters, touched, current):
         for doc, vector in pairs:
             event, original = placed[doc.key]
             event = clusters.get(event, event) if isinstance(event, tuple) else event
+            event = by_desk.get(doc.key, event)
             updates.append(
                 Item(pk=doc.key, embedding=to_bytes(vector), embedding_model=current,
                      language=doc.language, cluster_id=event)
@@ -429,10 +476,8 @@ def refresh_digest(cluster_id):
         .order_by("first_seen_at", "id")
     )
     chosen, differ = extract(items)
-    Cluster.objects.filter(pk=cluster_id).update(
-        digest={"model": model_id(), "sentences": chosen, "differ": differ},
-        size=len(items),
-        last_item_at=max((item.first_seen_at for item in items), default=None),
+    Cluster.objects.filter(pk=cluster_id).recount(
+        digest={"model": model_id(), "sentences": chosen, "differ": differ}
     )
 
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -152,8 +153,29 @@ class ItemQuerySet(models.QuerySet):
         return self.filter(first_seen_at__lt=cutoff, draft_links__isnull=True)
 
 
+class ClusterQuerySet(models.QuerySet):
+    def recount(self, **also):
+        """Store each event's size, first and latest report from its items, in one UPDATE (the
+        one writer of these columns: the worker after grouping, the desk after a move). An
+        event left with no report keeps its dates; its caller deletes it."""
+        items = Item.objects.filter(cluster=OuterRef("pk")).order_by().values("cluster")
+
+        def each(aggregate):
+            return Subquery(items.annotate(value=aggregate).values("value"))
+
+        return self.update(
+            size=Coalesce(each(Count("pk")), 0),
+            first_item_at=Coalesce(
+                each(Min(Coalesce("published_at", "first_seen_at"))), F("first_item_at")
+            ),
+            last_item_at=Coalesce(each(Max("first_seen_at")), F("last_item_at")),
+            **also,
+        )
+
+
 class Cluster(models.Model):
-    """One event: items from different sources about the same story, grouped by the worker."""
+    """One event: items from different sources about the same story, grouped by the worker;
+    an editor may move reports between events on the desk (newswire/placing.py)."""
 
     language = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=500, help_text="The first item's headline.")
@@ -162,6 +184,8 @@ class Cluster(models.Model):
     size = models.PositiveIntegerField(default=0)
     # Worker-made extract for drafts: [{"text", "item"}] for standfirst and body, central first.
     digest = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = ClusterQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_item_at", "-id"]
@@ -220,6 +244,15 @@ class Item(models.Model):
     embedding_model = models.CharField(max_length=100, blank=True, editable=False)
     cluster = models.ForeignKey(
         Cluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    # The one mark of an editor's judgement the worker honours (newswire/assist.py): it never
+    # moves this item to another event, nor merges its event with another.
+    desk_placed = models.BooleanField(
+        "placed by an editor",
+        default=False,
+        editable=False,
+        help_text="An editor put this item in its event: the machine leaves it there and "
+        "never merges that event with another.",
     )
 
     objects = ItemQuerySet.as_manager()
