@@ -242,12 +242,12 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         (None, {"fields": ("title", "source_link", "rights", "language", "authors", "link_out")}),
         ("Text", {"fields": ("summary", "stored_text")}),
         ("Time", {"fields": ("published", "first_seen_at", "changed_at")}),
-        ("Desk", {"fields": ("status", "duplicate_of", "event")}),
+        ("Desk", {"fields": ("status", "duplicate_of", "event", "desk_placed")}),
     )
     readonly_fields = (
         "title", "source_link", "rights", "language", "authors", "link_out", "summary",
         "stored_text", "published", "first_seen_at", "changed_at", "status", "duplicate_of",
-        "event",
+        "event", "desk_placed",
     )  # fmt: skip
 
     def has_add_permission(self, request):

@@ -133,6 +133,8 @@ def test_an_editor_splits_an_event_and_is_told_where_the_items_went(
     assert logged.get(object_id=str(old.pk), content_type__model="cluster").action_flag == CHANGE
     page = client_for(editor).get(f"{DESK}{flood[0].pk}/history/").content.decode()
     assert f"Moved by an editor from event {old.pk}" in page
+    page = client_for(editor).get(f"{DESK}{flood[0].pk}/change/").content.decode()
+    assert "Placed by an editor" in page and f"/cluster/{new.pk}/change/" in page
 
 
 def test_an_event_page_leads_to_its_items_on_the_desk(client_for, author, mixed):
@@ -140,10 +142,11 @@ def test_an_event_page_leads_to_its_items_on_the_desk(client_for, author, mixed)
     page = client.get(f"/admin/newswire/cluster/{mixed['event'].pk}/change/").content.decode()
     link = f"{DESK}?cluster={mixed['event'].pk}"
     assert link in page
+    other = make_item(make_source("Other"), ("Unrelated", "Nothing to do with it."), minutes=30)
+    assert other.title in client.get(DESK).content.decode()
     listed = client.get(link).content.decode()
     assert "Move the selected items to a new event" in listed
     assert f'name="_events" value="{mixed["flood"][0].pk}:{mixed["event"].pk}"' in listed
-    other = make_item(make_source("Other"), ("Unrelated", "Nothing to do with it."), minutes=30)
     assert other.title not in listed
 
 
