@@ -55,3 +55,54 @@ def test_an_editor_makes_a_draft_from_the_desk_and_publishes_it(browser, live_se
     assert sources.get_attribute("href") == "https://summariser.example/volcano"
     assert "Lava reached the sea overnight." in page.locator(".story__standfirst").inner_text()
     assert problems.items == []
+
+
+def test_an_editor_splits_an_event_from_its_page_and_moves_an_item_into_another(
+    browser, live_server
+):
+    from accounts.tests.factories import UserFactory
+    from newswire.models import Cluster, Item, Source
+
+    editor = UserFactory(role="Editor", username="desk-splitter")
+    source = Source.objects.create(name="Wire", feed_url="https://wire.example/rss")
+    mixed = Cluster.objects.create(title="Volcano erupts in Iceland", size=3)
+    other = Cluster.objects.create(title="Ferry strike ends", size=1)
+    items = {
+        title: Item.objects.create(
+            source=source, guid=title, guid_hash=title[:64], title=title, text_hash=title[:64],
+            cluster=cluster,
+        )  # fmt: skip
+        for title, cluster in [
+            ("Volcano erupts in Iceland", mixed), ("Lava reaches the sea", mixed),
+            ("Ferry crews vote to return", mixed), ("Ferry strike ends", other),
+        ]
+    }  # fmt: skip
+
+    page = browser.new_page()
+    problems = PageProblems(page)
+    problems.expected_status[f"{live_server.url}/favicon.ico"] = 404
+    admin_sign_in(page, live_server.url, editor, f"/admin/newswire/cluster/{mixed.pk}/change/")
+    page.click("text=This event's items on the desk")
+    page.wait_for_url(f"**/admin/newswire/item/?cluster={mixed.pk}")
+    assert "Ferry strike ends" not in page.content()
+    ferry = items["Ferry crews vote to return"]
+    page.check(f"input[name=_selected_action][value='{ferry.pk}']")
+    page.select_option("select[name=action]", "move_to_event")
+    page.fill("input[name=event]", f"{live_server.url}/admin/newswire/cluster/{other.pk}/change/")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    assert page.get_by_text("1 item(s) moved to the event").is_visible()
+    assert Item.objects.get(pk=ferry.pk).cluster_id == other.pk
+
+    lava = items["Lava reaches the sea"]
+    page.check(f"input[name=_selected_action][value='{lava.pk}']")
+    page.select_option("select[name=action]", "move_to_new_event")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    page.click("ul.messagelist >> text=“Lava reaches the sea”")
+    page.wait_for_url("**/admin/newswire/cluster/*/change/")
+    new = Item.objects.get(pk=lava.pk).cluster
+    assert new.pk not in {mixed.pk, other.pk} and new.title == "Lava reaches the sea"
+    assert page.url.endswith(f"/admin/newswire/cluster/{new.pk}/change/")
+    assert Cluster.objects.get(pk=mixed.pk).size == 1
+    assert problems.items == []
