@@ -1,0 +1,45 @@
+"""Build the fourth held-out set with real wording: its three parts and their concatenation.
+
+unseen3_r.jsonl (items_r_*.txt, ids unr-, event labels r-), unseen3_s.jsonl (items_s_*.txt,
+ids uns-, labels s-) and unseen3_t.jsonl (items_t_*.txt, ids unt-, labels t-) were written at
+the same time by three writers, each on topics of their own, in one fortnight (2026-03-02 ..
+2026-03-15); unseen3.jsonl is r, s, then t. Nothing was chosen on this set: it exists to judge
+the round after the one `../unseen2/` judged (README, "Machine assistance"). The shared
+parser, checks and counts are in ../handwritten.py (the source format is described there).
+
+Usage: python -m newswire.tests.eval.unseen3.build
+"""
+
+from datetime import date
+from pathlib import Path
+
+from newswire.tests.eval.handwritten import main, part
+
+HERE = Path(__file__).resolve().parent
+COMBINED = "unseen3.jsonl"
+WINDOW = (date(2026, 3, 2), date(2026, 3, 15))
+
+
+def writer(letter, **rules):
+    """One writer's part: items_<letter>_*.txt to unseen3_<letter>.jsonl, ids un<letter>-."""
+    return part(
+        HERE, "unseen3", letter, "un", WINDOW,
+        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
+    )  # fmt: skip
+
+
+# Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
+PART_R = writer("r")
+
+
+
+PART_S = writer("s")
+
+
+
+PART_T = writer("t")
+
+SETS = [PART_R, PART_S, PART_T]
+
+if __name__ == "__main__":
+    main(SETS, combined=COMBINED)
