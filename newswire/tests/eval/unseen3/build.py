@@ -31,13 +31,15 @@ def writer(letter, **rules):
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
 PART_R = writer("r")
 
-
+# (writer s below)
 
 PART_S = writer("s")
 
-
+# (writer t below)
 
 PART_T = writer("t")
+
+# (end of the writers' lines)
 
 SETS = [PART_R, PART_S, PART_T]
 
