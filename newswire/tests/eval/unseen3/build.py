@@ -29,7 +29,17 @@ def writer(letter, **rules):
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
-PART_R = writer("r")
+PART_R = writer(
+    "r",
+    generic_titles=(
+        "Live updates", "What we know so far", "Was wir wissen", "Ce que l'on sait",
+        "Lo que sabemos", "Cosa sappiamo", "Wat we weten", "O que se sabe",
+    ),
+    boilerplate=(
+        "Elmstead Radio: news for Leicester and Leicestershire, every hour on 97.1.",
+        "Fenwick Street is a weekly podcast about money and power; send us your questions.",
+    ),
+)  # fmt: skip
 
 # (writer s below)
 
