@@ -43,7 +43,25 @@ PART_R = writer(
 
 # (writer s below)
 
-PART_S = writer("s")
+PART_S = writer(
+    "s",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Q&A",
+        "Explained",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+    ),
+    boilerplate=(
+        "Northfield Radio: news for Kendal, the Lakes and the Eden valley, every hour on 97.4 FM.",
+        "Orbital Notes is a weekly space and science podcast; subscribe wherever you listen.",
+    ),
+)
 
 # (writer t below)
 
