@@ -65,7 +65,18 @@ PART_S = writer(
 
 # (writer t below)
 
-PART_T = writer("t")
+PART_T = writer(
+    "t",
+    generic_titles=(
+        "Live updates", "What we know so far", "Q&A", "Was wir wissen", "Wat we weten",
+        "Lo que sabemos", "O que se sabe", "Cosa sappiamo", "En direct",
+    ),
+    boilerplate=(
+        "Wharfe Valley Radio: news for Otley, Ilkley and the dale, every hour.",
+        "Zugspitz-Kurier – Nachrichten aus Garmisch-Partenkirchen und dem Werdenfelser Land",
+        "Vinyl Hours is a listener-funded music podcast; new episodes every Tuesday and Friday.",
+    ),
+)  # fmt: skip
 
 # (end of the writers' lines)
 
