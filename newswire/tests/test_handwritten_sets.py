@@ -1,7 +1,8 @@
 """The hand-written labelled sets under newswire/tests/eval/ (independent/, devreal/, unseen/,
-unseen2/): every committed JSON Lines file is byte for byte what its build script writes from
-the items_*.txt beside it (so a hand edit of the texts without a rebuild fails here),
-evaluate_assist reads each, and the build refuses a file that breaks the format's rules."""
+unseen2/, unseen3/): every committed JSON Lines file is byte for byte what its build script
+writes from the items_*.txt beside it (so a hand edit of the texts without a rebuild fails
+here), evaluate_assist reads each, and the build refuses a file that breaks the format's
+rules."""
 
 import json
 import shutil
@@ -16,8 +17,15 @@ from newswire.tests.eval.devreal import build as devreal
 from newswire.tests.eval.independent import build as independent
 from newswire.tests.eval.unseen import build as unseen
 from newswire.tests.eval.unseen2 import build as unseen2
+from newswire.tests.eval.unseen3 import build as unseen3
 
-SCRIPTS = {"independent": independent, "devreal": devreal, "unseen": unseen, "unseen2": unseen2}
+SCRIPTS = {
+    "independent": independent,
+    "devreal": devreal,
+    "unseen": unseen,
+    "unseen2": unseen2,
+    "unseen3": unseen3,
+}
 
 
 def committed_files(script):
@@ -60,8 +68,9 @@ def test_evaluate_assist_reads_each_set(path):
         (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-", "drf-", "drg-"]),
         (unseen, ["unx-", "uny-", "unz-"]),
         (unseen2, ["unu-", "unv-", "unw-"]),
+        (unseen3, ["unr-", "uns-", "unt-"]),
     ],
-    ids=["devreal", "unseen", "unseen2"],
+    ids=["devreal", "unseen", "unseen2", "unseen3"],
 )
 def test_a_set_of_parts_is_its_parts_in_order(script, prefixes):
     parts = [spec.folder / spec.out for spec in script.SETS]
