@@ -68,6 +68,20 @@ def part(folder, name, letter, id_stem, window, **rules):
     )
 
 
+def writers(folder, name, window):
+    """The part maker of a held-out set written at once by several writers: writer(letter,
+    **rules) is items_<letter>_*.txt to <name>_<letter>.jsonl, ids un<letter>-, event labels
+    <letter>-, one rights level a source."""
+
+    def writer(letter, **rules):
+        return part(
+            folder, name, letter, "un", window,
+            event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
+        )  # fmt: skip
+
+    return writer
+
+
 @dataclass
 class Built:
     """What a build produced: the items in id order and the file's exact text."""

@@ -14,19 +14,13 @@ Usage: python -m newswire.tests.eval.unseen.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import main, part
+from newswire.tests.eval.handwritten import main, writers
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "unseen.jsonl"
 WINDOW = (date(2026, 5, 4), date(2026, 5, 17))
 
-
-def writer(letter, **rules):
-    """One writer's part: items_<letter>_*.txt to unseen_<letter>.jsonl, ids un<letter>-."""
-    return part(
-        HERE, "unseen", letter, "un", WINDOW,
-        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
-    )  # fmt: skip
+writer = writers(HERE, "unseen", WINDOW)
 
 
 # Each writer adds their own generic headlines and feed boilerplate (used only for the counts).

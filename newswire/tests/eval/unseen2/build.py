@@ -13,19 +13,13 @@ Usage: python -m newswire.tests.eval.unseen2.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import main, part
+from newswire.tests.eval.handwritten import main, writers
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "unseen2.jsonl"
 WINDOW = (date(2026, 4, 6), date(2026, 4, 19))
 
-
-def writer(letter, **rules):
-    """One writer's part: items_<letter>_*.txt to unseen2_<letter>.jsonl, ids un<letter>-."""
-    return part(
-        HERE, "unseen2", letter, "un", WINDOW,
-        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
-    )  # fmt: skip
+writer = writers(HERE, "unseen2", WINDOW)
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).

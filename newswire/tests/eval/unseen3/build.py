@@ -13,19 +13,13 @@ Usage: python -m newswire.tests.eval.unseen3.build
 from datetime import date
 from pathlib import Path
 
-from newswire.tests.eval.handwritten import main, part
+from newswire.tests.eval.handwritten import main, writers
 
 HERE = Path(__file__).resolve().parent
 COMBINED = "unseen3.jsonl"
 WINDOW = (date(2026, 3, 2), date(2026, 3, 15))
 
-
-def writer(letter, **rules):
-    """One writer's part: items_<letter>_*.txt to unseen3_<letter>.jsonl, ids un<letter>-."""
-    return part(
-        HERE, "unseen3", letter, "un", WINDOW,
-        event_prefix=f"{letter}-", one_rights_per_source=True, **rules,
-    )  # fmt: skip
+writer = writers(HERE, "unseen3", WINDOW)
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
