@@ -1217,6 +1217,7 @@ class Engine:
                     continue
                 sim, threshold = self.score(doc, other)
                 if sim < threshold and RELINK_BEST_MATCH:
+                    # (at no margin: an event whose sums take the report comes first)
                     sim, threshold = self._best_match(doc, members.get(other.key, ()))
                 if sim >= threshold and (best is None or sim - threshold > margin):
                     best, margin = other, sim - threshold
