@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -189,16 +189,38 @@ def event_number(text):
     return int(found[1] or found[2]) if found else None
 
 
-def _shown_events(request):
+# The desk's filters that list the items of one event (its page links with the first).
+_ONE_EVENT = ("cluster", "cluster__exact", "cluster__id__exact", "cluster_id", "cluster__pk")
+
+
+def listed_event(request):
+    """The event whose items alone the desk lists (filtered to it), or None. A key given
+    twice is two events (the admin joins them with OR)."""
+    given = [value for key in _ONE_EVENT for value in request.GET.getlist(key)]
+    if len(given) == 1 and given[0].isdigit():
+        return int(given[0])
+    return None
+
+
+def _shown_events(request, nothing):
     """{item id: its event id as the list showed it (None: in no event)}, for the items the
-    editor selected: what a move compares with now (the `_events` inputs of the rows)."""
+    editor selected: what a move compares with now (the `_events` inputs of the rows).
+
+    "Select all N items" takes rows this page never showed: only where the list is of one
+    event's items is each one's event known (that one); anywhere else it is refused."""
     shown = {}
     for pair in request.POST.getlist("_events"):
         pk, _, event = pair.partition(":")
         if pk.isdigit():
             shown[int(pk)] = int(event) if event.isdigit() else None
     if request.POST.get("select_across") == "1":
-        return {}  # every item of the filter, most of them not on the page: compared as now
+        if listed_event(request) is None:
+            raise placing.Refused(
+                f"{nothing}: “Select all” takes items this page did not show, whose events "
+                "you have not seen. Select items on this page, or list one event's items "
+                "(“This event's items on the desk” on its page) and select all of those."
+            )
+        return shown  # the page's rows, all selected; the rest are in the listed event
     selected = {
         int(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if pk.isdigit()
     }
@@ -234,7 +256,10 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         "source__section__name",
     )  # fmt: skip
     ordering = ("-first_seen_at", "-id")
-    actions = ("make_draft", "dismiss", "mark_duplicate", "move_to_new_event", "move_to_event")
+    actions = (
+        "make_draft", "dismiss", "mark_duplicate", "move_to_new_event", "move_to_event",
+        "give_back",
+    )  # fmt: skip
     action_form = DeskActionForm
     list_per_page = 50
     # What an editor reads; the dedupe hashes and embeddings stay internal.
@@ -423,9 +448,8 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
 
     def _move(self, request, queryset, *, to):
         try:
-            moved = placing.move_items(
-                items=queryset, by=request.user, to=to, shown=_shown_events(request)
-            )
+            shown = _shown_events(request, "Nothing moved")
+            moved = placing.move_items(items=queryset, by=request.user, to=to, shown=shown)
         except placing.Refused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
             return
@@ -447,6 +471,26 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
                 format_html(" “{}” had no item left and was removed.", moved.source)
                 if moved.emptied else "",
             )  # fmt: skip
+        self.message_user(request, text, messages.SUCCESS)
+
+    @admin.action(
+        description="Give the selected items back to the machine (it places them again)",
+        permissions=["change"],
+    )
+    def give_back(self, request, queryset):
+        try:
+            shown = _shown_events(request, "Nothing given back")
+            given = placing.give_back(items=queryset, by=request.user, shown=shown)
+        except placing.Refused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        text = (
+            f"{given.count} item(s) given back to the machine: the worker places them again "
+            "within minutes (they may stay, join another event or start their own, and their "
+            "event may be merged with another unless an editor placed other items in it)."
+        )
+        if given.kept:
+            text += f" {given.kept} other selected item(s) were the machine's already."
         self.message_user(request, text, messages.SUCCESS)
 
 
@@ -480,6 +524,24 @@ class EventSizeFilter(admin.SimpleListFilter):
         return queryset.filter(size__gte=2)
 
 
+class PlacedFilter(admin.SimpleListFilter):
+    """Events holding a report an editor placed (the worker never merges those), or none."""
+
+    title = "placed by an editor"
+    parameter_name = "placed"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        placed = Exists(Item.objects.filter(cluster=OuterRef("pk"), desk_placed=True))
+        if self.value() == "yes":
+            return queryset.filter(placed)
+        if self.value() == "no":
+            return queryset.filter(~placed)
+        return queryset
+
+
 @admin.register(Cluster)
 class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
     """Events: items from several sources about one story, grouped by the task worker.
@@ -488,9 +550,10 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
     """
 
     list_display = (
-        "title", "language", "size", "source_count", "sources", "first_item_at", "last_item_at",
+        "title", "language", "size", "source_count", "sources", "placed", "first_item_at",
+        "last_item_at",
     )  # fmt: skip
-    list_filter = (EventSizeFilter, ("language", LanguageFilter))
+    list_filter = (EventSizeFilter, PlacedFilter, ("language", LanguageFilter))
     search_fields = ("title", "items__title")
     ordering = ("-last_item_at", "-id")
     actions = ("make_draft",)
@@ -530,10 +593,10 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
         )
 
     def get_list_queryset(self, queryset):
-        # The sources column reads each item's source only: no text, no vectors.
+        # The sources and placed columns read each item's source and mark only: no text.
         items = (
             Item.objects.select_related("source")
-            .only("cluster", "source__name", "source__feed_url")
+            .only("cluster", "desk_placed", "source__name", "source__feed_url")
             .order_by("first_seen_at", "id")
         )
         listed = super().get_list_queryset(queryset)
@@ -632,16 +695,29 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
                 names.append(str(item.source))
         return ", ".join(names)
 
+    @admin.display(description="placed by an editor")
+    def placed(self, obj):
+        """How many of its reports an editor placed (the page's items, prefetched)."""
+        count = sum(item.desk_placed for item in obj.items.all())
+        if not count:
+            return "–"
+        return format_html(
+            '<span class="event-placed" title="{}">{} of {}</span>',
+            "An editor placed these reports here: the machine never merges this event.",
+            count, len(obj.items.all()),
+        )  # fmt: skip
+
     @admin.display(description="items")
     def items_list(self, obj):
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                '<li>{} — {} ({}){}</li>',
+                '<li>{} — {} ({}){}{}</li>',
                 (
                     (item.source, item.title, item.get_status_display(),
-                     f" [{item.language}]" if item.language else "")
+                     f" [{item.language}]" if item.language else "",
+                     " — placed by an editor" if item.desk_placed else "")
                     for item in obj.items.all()
                 ),
             ),
@@ -653,7 +729,8 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">This event\'s items on the desk</a>: select those that tell another '
             "story, then “Move the selected items to a new event” (or to another event, by "
-            "its number: {}).",
+            "its number: {}); “Give the selected items back to the machine” undoes an "
+            "editor's placement.",
             url, obj.pk,
         )  # fmt: skip
 

@@ -289,7 +289,7 @@ def process_items(ids=None):
     pairs = list(zip(new, vectors, strict=True))
     for start in range(0, len(pairs), WRITES_A_TRANSACTION):
         _write(pairs[start : start + WRITES_A_TRANSACTION], placed, rows_by_key, clusters,
-               touched, current)  # fmt: skip
+               touched, current, kept)  # fmt: skip
     for absorbed, event in merged.items():
         if isinstance(absorbed, tuple):
             continue  # an event of this run: its reports were placed in `event` above
@@ -305,6 +305,16 @@ def process_items(ids=None):
             Cluster.objects.filter(pk=absorbed).delete()
         touched.discard(absorbed)
         touched.add(event)
+    # The events reports placed afresh were in (a changed report, one an editor gave back):
+    # recounted, or removed when none is left, as the desk removes an event it empties.
+    left = {row["cluster_id"] for row in rows if row["cluster_id"] and row["id"] not in kept}
+    for cluster_id in left - touched:
+        with transaction.atomic():
+            event = Cluster.objects.select_for_update().filter(pk=cluster_id)
+            if event.exists() and not Item.objects.filter(cluster_id=cluster_id).exists():
+                event.delete()
+                continue
+        touched.add(cluster_id)
     for cluster_id in touched:
         refresh_digest(cluster_id)
     return len(pks)
@@ -323,13 +333,15 @@ def _desk_events(keys):
     )
 
 
-def _write(pairs, placed, rows_by_key, clusters, touched, current):
+def _write(pairs, placed, rows_by_key, clusters, touched, current, kept=frozenset()):
     """Store one slice of placed reports in one transaction: the events they start (one
     INSERT), their embeddings, languages and events (bulk UPDATEs), the duplicates marked.
 
     The slice's events, then its rows, are locked first, in the desk's order: an item an
-    editor placed while this run grouped keeps the editor's event, and the reports placed in
-    an event an editor emptied meanwhile (and so removed) start a new one together."""
+    editor placed while this run grouped keeps the editor's event, one an editor gave back to
+    the machine meanwhile (it was `kept` here) is left waiting for the next run, and the
+    reports placed in an event an editor emptied meanwhile (and so removed) start a new one
+    together."""
     from datetime import UTC, datetime
 
     with transaction.atomic():
@@ -348,6 +360,8 @@ def _write(pairs, placed, rows_by_key, clusters, touched, current):
             .values_list("pk", "cluster_id", "desk_placed")
             if desk_placed
         }
+        given_back = {doc.key for doc, _vector in pairs if doc.key in kept} - set(by_desk)
+        pairs = [(doc, vector) for doc, vector in pairs if doc.key not in given_back]
         starts = {}
         for doc, _vector in pairs:  # a new event: its first report names it
             event = placed[doc.key][0]

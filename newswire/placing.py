@@ -55,6 +55,20 @@ def _with(digest, parts):
     }
 
 
+def _check_shown(current, shown, nothing):
+    """Refuse when an item the editor's page showed has changed event since: `current` maps
+    an item's id to (its event id now, its title), `shown` to the event the page showed."""
+    stale = (
+        "changed event since this list was shown (another editor or the worker moved it). "
+        "Reload the list and choose again."
+    )
+    if set(shown) - set(current):  # selected, but no longer in the list's filter
+        raise Refused(f"{nothing}: a selected item {stale}")
+    for pk, (event, title) in current.items():
+        if pk in shown and shown[pk] != event:
+            raise Refused(f"{nothing}: “{title}” {stale}")
+
+
 @transaction.atomic
 def move_items(*, items, by, to=None, shown=None):
     """Move `items` (a QuerySet), all reports of one event, into the event whose id is `to`,
@@ -69,17 +83,7 @@ def move_items(*, items, by, to=None, shown=None):
     current = {pk: (event, title) for pk, event, title in rows}
     if not current:
         raise Refused("Nothing moved: no item was selected.")
-    if set(shown) - set(current):  # selected, but no longer in the list's filter
-        raise Refused(
-            "Nothing moved: a selected item changed event since this list was shown "
-            "(another editor or the worker moved it). Reload the list and choose again."
-        )
-    for pk, (event, title) in current.items():
-        if pk in shown and shown[pk] != event:
-            raise Refused(
-                f"Nothing moved: “{title}” changed event since this list was shown (another "
-                "editor or the worker moved it). Reload the list and choose again."
-            )
+    _check_shown(current, shown, "Nothing moved")
     for event, title in current.values():
         if event is None:
             raise Refused(
@@ -178,3 +182,79 @@ def move_items(*, items, by, to=None, shown=None):
     return Moved(
         event=event, source=source, count=len(rows), created=to is None, emptied=not others
     )
+
+
+@dataclass
+class GivenBack:
+    count: int  # items the machine places again
+    kept: int  # selected items the machine placed already: nothing to give back
+    events: list  # the events they were in, by id
+
+
+@transaction.atomic
+def give_back(*, items, by, shown=None):
+    """Hand `items` (a QuerySet) an editor placed back to the machine: their mark is cleared
+    and they are queued for the worker, which places them again as it places a changed report
+    (they may stay, join another event or start their own; an event left with no report an
+    editor placed may be merged again). Record it in the admin's history as `by`.
+
+    `shown` as for move_items: an item moved since the page was shown refuses it all. Raises
+    Refused, having changed nothing. A constant number of queries, whatever the number.
+    """
+    shown = shown or {}
+    rows = list(items.values_list("pk", "cluster_id", "title", "desk_placed"))
+    current = {pk: (event, title) for pk, event, title, _placed in rows}
+    if not current:
+        raise Refused("Nothing given back: no item was selected.")
+    _check_shown(current, shown, "Nothing given back")
+    placed = {pk for pk, _event, _title, desk in rows if desk}
+    if not placed:
+        raise Refused(
+            "Nothing given back: no selected item was placed by an editor; the machine "
+            "places them already."
+        )
+    # Locked in the order of a move (events, then their reports), so neither waits on the
+    # other in a circle; a move or a run of the worker in between refuses it.
+    events = {current[pk][0] for pk in placed} - {None}
+    locked = {
+        event.pk: event
+        for event in Cluster.objects.select_for_update()
+        .filter(pk__in=events)
+        .only("pk", "title")
+        .order_by("pk")
+    }
+    rows = list(
+        Item.objects.select_for_update()
+        .filter(pk__in=placed, desk_placed=True)
+        .only("pk", "title", "cluster_id")
+        .order_by("pk")
+    )
+    if (
+        len(rows) != len(placed)
+        or any(row.cluster_id != current[row.pk][0] for row in rows)
+        or set(locked) != events
+    ):
+        raise Refused(
+            "Nothing given back: these items changed while you chose them. Reload the list "
+            "and choose again."
+        )
+    # No longer the editor's, and waiting for the worker as a report its source changed.
+    Item.objects.filter(pk__in=placed).update(desk_placed=False, embedding_model="")
+    LogEntry.objects.log_actions(
+        by.pk,
+        rows,
+        CHANGE,
+        "Given back to the machine by an editor: the worker places it again (it may stay in "
+        "its event, join another or start its own).",
+    )
+    LogEntry.objects.log_actions(
+        by.pk,
+        locked.values(),
+        CHANGE,
+        "Items an editor had placed here were given back to the machine by an editor.",
+    )
+
+    from .tasks import assist_items_task
+
+    transaction.on_commit(assist_items_task.enqueue)
+    return GivenBack(count=len(rows), kept=len(current) - len(rows), events=sorted(locked))

@@ -279,6 +279,200 @@ def test_the_move_costs_the_same_queries_for_two_items_or_twenty(client_for, edi
     assert counts[0] == counts[1], counts
 
 
+# --- "Select all N items" across pages --------------------------------------------------
+
+
+@pytest.fixture
+def two_a_page(monkeypatch):
+    from django.contrib import admin
+
+    monkeypatch.setattr(admin.site._registry[Item], "list_per_page", 2)
+
+
+@pytest.mark.parametrize("action", ["move_to_new_event", "move_to_event", "give_back"])
+def test_select_all_over_rows_never_shown_is_refused(client_for, editor, mixed, action):
+    """Rows past the page carry no event as the editor saw it: not moved on a guess."""
+    target = event(FLOOD_EN[0], [make_item(make_source("Post"), FLOOD_EN, minutes=30)])
+    Item.objects.filter(pk=mixed["flood"][1].pk).update(desk_placed=True)
+    response = post(
+        client_for(editor), action, mixed["flood"], event=str(target.pk), select_across="1"
+    )
+    [message] = messages_of(response)
+    assert "“Select all” takes items this page did not show" in message
+    assert Cluster.objects.get(pk=target.pk).size == 1
+    assert Item.objects.filter(cluster=mixed["event"]).count() == 4
+    assert Item.objects.get(pk=mixed["flood"][1].pk).desk_placed
+
+
+def test_select_all_of_one_events_items_moves_every_one(client_for, editor, mixed, two_a_page):
+    """Listed by its event, every row's event is known, shown or not: that one."""
+    target = event(FLOOD_EN[0], [make_item(make_source("Post"), FLOOD_EN, minutes=30)])
+    url = f"{DESK}?cluster={mixed['event'].pk}"
+    page = client_for(editor).get(url)
+    shown = {item.pk: item.cluster_id for item in page.context["cl"].result_list}
+    assert len(shown) == 2  # of the event's four
+    response = post(
+        client_for(editor), "move_to_event", Item.objects.filter(pk__in=shown), shown=shown,
+        url=url, event=str(target.pk), select_across="1",
+    )  # fmt: skip
+    assert "4 item(s) moved to the event" in messages_of(response)[0]
+    assert Cluster.objects.get(pk=target.pk).size == 5
+    assert not Cluster.objects.filter(pk=mixed["event"].pk).exists()
+    # A row the page showed that has moved since still refuses the whole selection.
+    back = event(CB_EN_1[0], list(Item.objects.filter(pk__in=shown)))
+    moved_on, stays = shown
+    event(CB_EN_2[0], [Item.objects.get(pk=moved_on)])
+    url = f"{DESK}?cluster={back.pk}"
+    response = post(
+        client_for(editor), "move_to_event", Item.objects.filter(pk__in=shown),
+        shown=dict.fromkeys(shown, back.pk), url=url, event=str(target.pk), select_across="1",
+    )  # fmt: skip
+    assert "changed event since this list was shown" in messages_of(response)[0]
+    assert Item.objects.get(pk=stays).cluster_id == back.pk
+
+
+def test_two_events_in_the_filter_are_not_one(rf):
+    from newswire.admin import listed_event
+
+    assert listed_event(rf.get("/", {"cluster": "7"})) == 7
+    assert listed_event(rf.get("/", {"cluster__id__exact": "7"})) == 7
+    assert listed_event(rf.get("/", {"cluster": ["7", "8"]})) is None
+    assert listed_event(rf.get("/", {"cluster": "7", "cluster__exact": "8"})) is None
+    assert listed_event(rf.get("/", {"status__exact": "new"})) is None
+
+
+# --- Giving items back to the machine ------------------------------------------------------
+
+
+def test_giving_back_clears_the_mark_and_queues_the_worker(
+    client_for, author, mixed, django_capture_on_commit_callbacks
+):
+    flood = mixed["flood"]
+    split = placing.move_items(items=Item.objects.filter(pk__in=[i.pk for i in flood]), by=author)
+    flood = list(Item.objects.filter(pk__in=[i.pk for i in flood]))
+    Item.objects.filter(pk__in=[i.pk for i in flood]).update(embedding_model="wordllama-test")
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client_for(author), "give_back", [flood[0], *mixed["rates"]])
+    [message] = messages_of(response)
+    assert "1 item(s) given back to the machine" in message
+    assert "2 other selected item(s) were the machine's already" in message
+    given = Item.objects.get(pk=flood[0].pk)
+    assert not given.desk_placed and given.embedding_model == ""  # waits for the worker
+    assert given.cluster_id == split.event.pk  # there until the worker places it again
+    kept = Item.objects.get(pk=flood[1].pk)
+    assert kept.desk_placed and kept.embedding_model == "wordllama-test"
+    assert DBTaskResult.objects.filter(task_path__endswith="assist_items_task").count() == 1
+    entry = LogEntry.objects.get(object_id=str(flood[0].pk), action_flag=CHANGE,
+                                 change_message__startswith="Given back")  # fmt: skip
+    assert entry.user == author
+    assert LogEntry.objects.filter(
+        object_id=str(split.event.pk), content_type__model="cluster",
+        change_message__contains="given back to the machine",
+    ).exists()  # fmt: skip
+    page = client_for(author).get(f"{DESK}{flood[0].pk}/history/").content.decode()
+    assert "Given back to the machine by an editor" in page
+
+
+def test_giving_back_only_the_machines_items_is_refused(client_for, editor, mixed):
+    response = post(client_for(editor), "give_back", mixed["flood"])
+    assert "no selected item was placed by an editor" in messages_of(response)[0]
+    assert unchanged(mixed)
+    assert not DBTaskResult.objects.filter(task_path__endswith="assist_items_task").exists()
+    with pytest.raises(placing.Refused, match="no item was selected"):
+        placing.give_back(items=Item.objects.none(), by=editor)
+
+
+def test_giving_back_from_a_page_shown_before_a_move_is_refused(client_for, editor, mixed):
+    flood = mixed["flood"]
+    placing.move_items(items=Item.objects.filter(pk=flood[0].pk), by=editor)
+    shown = {item.pk: Item.objects.get(pk=item.pk).cluster_id for item in flood}
+    # Another editor moves it on, into the event the page showed the other in.
+    placing.move_items(
+        items=Item.objects.filter(pk=flood[0].pk), by=editor, to=flood[1].cluster_id
+    )
+    response = post(client_for(editor), "give_back", flood, shown=shown)
+    assert "changed event since this list was shown" in messages_of(response)[0]
+    assert Item.objects.get(pk=flood[0].pk).desk_placed
+
+
+def test_only_those_who_may_change_items_can_give_them_back(client_for, contributor, mixed):
+    from accounts.tests.factories import UserFactory
+
+    Item.objects.filter(pk=mixed["flood"][0].pk).update(desk_placed=True)
+    assert post(client_for(contributor), "give_back", mixed["flood"]).status_code == 403
+    reader = UserFactory(role="Contributor", is_staff=True)
+    reader.user_permissions.add(
+        Permission.objects.get(codename="view_item", content_type__app_label="newswire")
+    )
+    client = client_for(reader)
+    assert "Give the selected items back" not in client.get(DESK).content.decode()
+    response = post(client, "give_back", mixed["flood"])
+    assert response.status_code == 200 and messages_of(response) == []
+    assert Item.objects.get(pk=mixed["flood"][0].pk).desk_placed
+
+
+def test_giving_back_costs_the_same_queries_for_two_items_or_twenty(client_for, editor):
+    counts = []
+    for n in (2, 20):
+        source = make_source(f"Wire{n}")
+        items = [make_item(source, (f"Story {n} {k}", "Text."), minutes=k) for k in range(n)]
+        event(f"Event {n}", items[: n // 2])
+        event(f"Other {n}", items[n // 2 :])
+        Item.objects.filter(source=source).update(desk_placed=True)
+        items = list(Item.objects.filter(source=source))
+        client = client_for(editor)
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            response = post(client, "give_back", items, follow=False)
+        assert response.status_code == 302
+        assert not Item.objects.filter(desk_placed=True, source=source).exists()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+# --- The events list shows an editor's placement -------------------------------------------
+
+
+def test_the_events_list_shows_and_filters_the_events_an_editor_placed_reports_in(
+    client_for, author, mixed
+):
+    flood = Item.objects.filter(pk__in=[i.pk for i in mixed["flood"]])
+    split = placing.move_items(items=flood, by=author).event
+    other = event(CB_EN_2[0], [make_item(make_source("Post"), CB_EN_2, minutes=40),
+                               make_item(make_source("Daily"), CB_EN_1, minutes=50)])  # fmt: skip
+    client = client_for(author)
+
+    def listed(query=""):
+        cl = client.get(f"/admin/newswire/cluster/?items=all{query}").context["cl"]
+        return {cluster.pk for cluster in cl.result_list}
+
+    page = client.get("/admin/newswire/cluster/?items=all").content.decode()
+    assert "placed by an editor" in page and 'class="event-placed"' in page
+    assert page.count('class="event-placed"') == 1 and ">2 of 2</span>" in page
+    assert listed() == {split.pk, mixed["event"].pk, other.pk}
+    assert listed("&placed=yes") == {split.pk}
+    assert listed("&placed=no") == {mixed["event"].pk, other.pk}
+    page = client.get(f"/admin/newswire/cluster/{split.pk}/change/").content.decode()
+    assert page.count("— placed by an editor") == 2
+
+
+def test_the_placed_column_costs_no_query_a_row(client_for, editor):
+    counts, client = [], client_for(editor)
+    client.get("/admin/newswire/cluster/")  # the session and the types, looked up once
+    for n in (4, 24):  # events, half of them with a report an editor placed
+        for k in range(Cluster.objects.count(), n):
+            source = make_source(f"S{k}")
+            items = [make_item(source, (f"E{k} {j}", "Text."), minutes=j) for j in range(2)]
+            event(f"Event {k}", items)
+            Item.objects.filter(pk=items[0].pk).update(desk_placed=k % 2 == 0)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/newswire/cluster/?placed=yes")
+        assert response.status_code == 200
+        counts.append((len(response.context["cl"].result_list), len(queries)))
+    assert counts[0][0] < counts[1][0] and counts[0][1] == counts[1][1], counts
+
+
 # --- The worker honours the editor's placement (the real model, as test_assist.py) ---------
 
 
@@ -318,6 +512,8 @@ def test_without_the_editors_mark_the_worker_would_undo_the_split(monkeypatch):
     assist.process_items()
     second.refresh_from_db()
     assert second.cluster_id == first.cluster_id  # placed back
+    assert not Cluster.objects.filter(pk=apart.pk).exists()  # left empty: removed
+    apart = Cluster.objects.create(title=second.title, language="en")
     Item.objects.filter(pk=second.pk).update(cluster=apart)
     later = make_item(make_source("Post"), CB_EN_SYNDICATED, minutes=20)
     _engine_merges(monkeypatch, lambda: apart.pk, lambda: first.cluster_id)
@@ -406,6 +602,63 @@ def test_a_report_placed_in_an_event_an_editor_emptied_meanwhile_starts_a_new_on
     assert later.cluster_id not in {None, emptied, target.pk}
     assert Cluster.objects.get(pk=later.cluster_id).size == 1
     assert set(target.items.values_list("pk", flat=True)) >= {first.pk, second.pk}
+
+
+def test_an_item_given_back_is_placed_again_and_its_lone_event_removed(editor):
+    first, second = _grouped()
+    old = first.cluster_id
+    split = placing.move_items(items=Item.objects.filter(pk=second.pk), by=editor).event
+    assert assist.process_items() == 0  # nothing waits: the split stands
+    placing.give_back(items=Item.objects.filter(pk=second.pk), by=editor)
+    assert assist.process_items() == 1
+    second.refresh_from_db()
+    assert second.cluster_id == old and not second.desk_placed  # the machine's rules again
+    assert second.embedding_model == assist.model_id()
+    assert not Cluster.objects.filter(pk=split.pk).exists()  # left with no report: removed
+    assert Cluster.objects.get(pk=old).size == 2
+
+
+def test_an_event_with_no_placed_item_left_may_be_merged_again(monkeypatch, editor):
+    first, second = _grouped()
+    apart = event(second.title, [second])  # two events of one story, as the machine left them
+    flood = make_item(make_source("Post"), FLOOD_EN, minutes=30)
+    event(FLOOD_EN[0], [flood])
+    placing.move_items(items=Item.objects.filter(pk=flood.pk), by=editor, to=apart.pk)
+    later = make_item(make_source("Daily"), CB_EN_SYNDICATED, minutes=20)
+    _engine_merges(monkeypatch, lambda: apart.pk, lambda: first.cluster_id)
+    assist.process_items(ids=[later.pk])
+    assert Cluster.objects.filter(pk=apart.pk).exists()  # the editor's item holds it apart
+    placing.give_back(items=Item.objects.filter(pk=flood.pk), by=editor)
+    assist.process_items()  # the flood report, placed again: the merge is no longer refused
+    assert not Cluster.objects.filter(pk=apart.pk).exists()
+    assert Item.objects.get(pk=second.pk).cluster_id == first.cluster_id
+    flood.refresh_from_db()
+    assert flood.cluster_id not in {None, first.cluster_id, apart.pk}
+
+
+def test_an_item_given_back_while_the_worker_runs_waits_for_the_next_run(monkeypatch, editor):
+    first, second = _grouped()
+    split = placing.move_items(items=Item.objects.filter(pk=second.pk), by=editor).event
+    _changed_by_its_source(second)  # read by the run below as the editor's
+    real_add = events.Engine.add
+    given = []
+
+    def editor_gives_it_back_meanwhile(engine, doc):
+        if not given:
+            given.append(placing.give_back(items=Item.objects.filter(pk=second.pk), by=editor))
+        return real_add(engine, doc)
+
+    later = make_item(make_source("Post"), CB_EN_SYNDICATED, minutes=20)
+    monkeypatch.setattr(events.Engine, "add", editor_gives_it_back_meanwhile)
+    assist.process_items()
+    second.refresh_from_db()
+    assert given and second.cluster_id == split.pk and not second.desk_placed
+    assert assist.stale_items().filter(pk=second.pk).exists()  # not written as placed
+    assert Item.objects.get(pk=later.pk).embedding_model == assist.model_id()
+    monkeypatch.setattr(events.Engine, "add", real_add)
+    assist.process_items()
+    second.refresh_from_db()
+    assert second.cluster_id != split.pk and second.embedding_model == assist.model_id()
 
 
 # serialized_rollback restores the newsroom roles the flush removes.
