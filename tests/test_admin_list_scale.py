@@ -98,6 +98,7 @@ def grow(world, upto):
             language=("en", "de")[n % 2],
             status=("new", "dismissed")[n % 2],
             cluster=clusters[n],
+            desk_placed=n % 4 == 0,
             first_seen_at=timezone.now() - datetime.timedelta(minutes=n),
         )
     for n in range(User.objects.filter(username__startswith="reader").count(), upto):
@@ -106,6 +107,7 @@ def grow(world, upto):
 
 def cases(world):
     section, writer, source = world["sections"][0], world["writers"][0], world["sources"][0]
+    event = Cluster.objects.order_by("pk").first()
     day = "published_at__year=2026&published_at__month=3&published_at__day=10"
     return {
         ARTICLES: [
@@ -119,9 +121,10 @@ def cases(world):
         ITEMS: [
             "", "?status__exact=new", f"?source__id__exact={source.pk}",
             f"?source__section__id__exact={section.pk}", "?language=de", "?age=24h",
-            "?p=2", "?q=item",
+            "?p=2", "?q=item", f"?cluster={event.pk}",
         ],
-        EVENTS: ["", "?items=all", "?items=single", "?language=en", "?p=2"],
+        EVENTS: ["", "?items=all", "?items=single", "?language=en", "?p=2", "?placed=yes",
+                 "?placed=no&items=all"],
         SOURCES: [
             "", "?enabled__exact=1", "?rights__exact=full", f"?section__id__exact={section.pk}",
             "?p=2",
@@ -351,11 +354,37 @@ def test_language_choices_and_event_sources_come_from_indexes_alone(client, worl
     _, queries = _run(client, EVENTS)
     (order,) = [sql for sql in queries if "COUNT(DISTINCT" in sql and "LIMIT" in sql]
     (per_event,) = [row for row in _explain(order) if row["select_type"] == "DEPENDENT SUBQUERY"]
-    assert per_event["key"] == "item_event_sources_idx", per_event
+    assert per_event["key"] == "item_event_idx", per_event
     assert "Using index" in per_event["Extra"], per_event
     (sources,) = [sql for sql in queries if "INNER JOIN `newswire_source`" in sql]
     (items,) = [row for row in _explain(sources) if row["table"] == "newswire_item"]
-    assert items["key"] == "item_event_sources_idx" and "Using index" in items["Extra"], items
+    assert items["key"] == "item_event_idx" and "Using index" in items["Extra"], items
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB's plans")
+def test_one_events_items_and_the_events_an_editor_placed_reports_in_use_the_event_index(
+    client, world
+):
+    """The items' event column has no index of its own (migration 0014): the desk's list of
+    one event's items, and the events list's "placed by an editor" filter, seek the event in
+    item_event_idx, which begins with it (the filter from the index alone)."""
+    client.force_login(world["admin"])
+    grow(world, 30)
+    event = Cluster.objects.order_by("pk").first()
+    _, queries = _run(client, f"{ITEMS}?cluster={event.pk}")
+    (page,) = [
+        sql for sql in queries if "LIMIT" in sql and "`newswire_item`.`cluster_id` =" in sql
+    ]
+    (items,) = [row for row in _explain(page) if row["table"] == "newswire_item"]
+    assert items["key"] == "item_event_idx" and items["type"] == "ref", items
+    for value in ("yes", "no"):
+        _, queries = _run(client, f"{EVENTS}?placed={value}&items=all")
+        listed = [sql for sql in queries if "`desk_placed` = 1" in sql]
+        assert len(listed) == 2  # the page and its count
+        for sql in listed:
+            plan = [row for row in _explain(sql) if row["table"] in ("newswire_item", "U0")]
+            assert plan and all(row["key"] == "item_event_idx" for row in plan), plan
+            assert all("Using index" in row["Extra"] for row in plan), plan
 
 
 def test_by_an_author_and_another_filter_the_count_stops_sooner(client, world, monkeypatch):
