@@ -105,4 +105,24 @@ def test_an_editor_splits_an_event_from_its_page_and_moves_an_item_into_another(
     assert new.pk not in {mixed.pk, other.pk} and new.title == "Lava reaches the sea"
     assert page.url.endswith(f"/admin/newswire/cluster/{new.pk}/change/")
     assert Cluster.objects.get(pk=mixed.pk).size == 1
+    [listed] = page.locator(".field-items_list li").all_inner_texts()
+    assert listed.startswith("Wire — Lava reaches the sea") and "placed by an editor" in listed
+
+    # The events list marks the events an editor placed reports in, and filters them.
+    page.goto(f"{live_server.url}/admin/newswire/cluster/?items=all")
+    page.click("#changelist-filter >> text=Yes")
+    page.wait_for_url("**placed=yes**")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2
+    assert not any("Volcano erupts" in row for row in rows.all_inner_texts())
+    assert sorted(page.locator(".event-placed").all_inner_texts()) == ["1 of 1", "1 of 2"]
+
+    # Given back to the machine from the new event's items on the desk.
+    page.goto(f"{live_server.url}/admin/newswire/item/?cluster={new.pk}")
+    page.check(f"input[name=_selected_action][value='{lava.pk}']")
+    page.select_option("select[name=action]", "give_back")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    assert page.get_by_text("1 item(s) given back to the machine").is_visible()
+    assert not Item.objects.get(pk=lava.pk).desk_placed
     assert problems.items == []
