@@ -3,7 +3,8 @@
 The worker groups reports by machine (newswire/assist.py) and sometimes joins two stories.
 An editor moves the reports that tell the other story into a new event, or into the event
 they belong to; the moved items are marked `desk_placed`, and the worker honours the mark: it
-never moves them again, nor merges their event with another.
+never moves them again, nor merges their event with another, until an editor gives them back
+to the machine (give_back: the mark goes and the worker places them again by its own rules).
 
 Runs in the web request, so it loads no model: sizes and dates are recounted here and each
 side keeps the extract sentences of its own reports; the worker recomputes both extracts
