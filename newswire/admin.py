@@ -252,8 +252,8 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
     list_select_related = ("source", "source__section")
     list_columns = (
         "title", "summary", "language", "status", "published_at", "published_guessed",
-        "first_seen_at", "changed_at", "url", "cluster", "source__name", "source__feed_url",
-        "source__section__name",
+        "first_seen_at", "changed_at", "url", "cluster", "desk_placed", "source__name",
+        "source__feed_url", "source__section__name",
     )  # fmt: skip
     ordering = ("-first_seen_at", "-id")
     actions = (
@@ -351,7 +351,12 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         if obj.cluster_id is None:
             return "–"
         url = reverse("admin:newswire_cluster_change", args=[obj.cluster_id])
-        return format_html('<a href="{}">{}</a>', url, obj.cluster_id)
+        if not obj.desk_placed:
+            return format_html('<a href="{}">{}</a>', url, obj.cluster_id)
+        return format_html(
+            '<a href="{}">{}</a> <span class="desk-placed" title="{}">placed by an editor</span>',
+            url, obj.cluster_id, Item._meta.get_field("desk_placed").help_text,
+        )  # fmt: skip
 
     def action_checkbox(self, obj):
         """Django's checkbox, with the event the row shows: a move made from a page shown

@@ -135,6 +135,10 @@ def test_an_editor_splits_an_event_and_is_told_where_the_items_went(
     assert f"Moved by an editor from event {old.pk}" in page
     page = client_for(editor).get(f"{DESK}{flood[0].pk}/change/").content.decode()
     assert "Placed by an editor" in page and f"/cluster/{new.pk}/change/" in page
+    listed = client_for(editor).get(f"{DESK}?cluster={new.pk}").content.decode()
+    assert listed.count('class="desk-placed"') == 2  # the desk marks them too
+    listed = client_for(editor).get(f"{DESK}?cluster={old.pk}").content.decode()
+    assert 'class="desk-placed"' not in listed
 
 
 def test_an_event_page_leads_to_its_items_on_the_desk(client_for, author, mixed):

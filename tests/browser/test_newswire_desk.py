@@ -119,6 +119,7 @@ def test_an_editor_splits_an_event_from_its_page_and_moves_an_item_into_another(
 
     # Given back to the machine from the new event's items on the desk.
     page.goto(f"{live_server.url}/admin/newswire/item/?cluster={new.pk}")
+    assert page.locator(".desk-placed").all_inner_texts() == ["placed by an editor"]
     page.check(f"input[name=_selected_action][value='{lava.pk}']")
     page.select_option("select[name=action]", "give_back")
     page.click("button[name=index]")
