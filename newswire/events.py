@@ -146,21 +146,6 @@ MERGE_ROUNDS = 2
 # English R 0.619, across 0.596. Ten passes of dev.jsonl: the merge 2.2 -> 2.3-2.5 s.
 NUMBERS_NEED_WORDS = True
 RELINK_SINGLE_REPORTS = True
-# The best-match round (2026-12-06, third): a report placed again that the event's sums do not
-# take is compared with each of the event's reports too, and joins when one of them alone
-# scores at least this by the same decision and gates (Engine.score): the event's sums blur
-# an angle that one of its reports shares (a Portuguese fans' farewell and the transfer's
-# first report; "Drivers describe horror motorway fog smash" and "Fog crash shuts A1(M)").
-# Most reports that miss their event end alone (devreal, seven parts: 4,703 of the 6,691
-# pairs lost have a report left alone on one side). Chosen leaving one part out (devreal's seven,
-# dev.jsonl): 0.9 adds no wrong pair on any part and gains on six (seven in one: 8,854 ->
-# 8,985 right pairs, 98 wrong before and after; English R 0.607 -> 0.617, Spanish 0.624 ->
-# 0.632, French 0.513 -> 0.527, across languages 0.550 -> 0.558). 0.8 and 0.85 would be
-# chosen on the six parts without g, and on g join "Europe's chemical makers feel the
-# squeeze" to a cloud outage's explainer through Frankfurt and "Europe" (0.88; g 19 -> 57
-# wrong pairs); 0.95 gains less (seven in one: unchanged). A word gate on the report's own
-# language (words 0.1) kept 0.8 out of that one but cost part e (English R 0.555 -> 0.537).
-RELINK_BEST_MATCH = 0.9
 # The merge reads an event that names nothing in every language as such a report: it finds
 # older events by its heaviest words and merges by Engine.unnamed's rule (devreal: "US court
 # halts Harlow-Penbrook merger" and "Judge blocks Harlow Foods' takeover of Penbrook Brands";
@@ -1201,11 +1186,6 @@ class Engine:
             if sum(self.events[key].languages.values()) == 1
             and self._doc(self.events[key].first_key) is not None
         ]
-        members = defaultdict(list)  # event key -> its reports (RELINK_BEST_MATCH)
-        if RELINK_BEST_MATCH and single:
-            for doc in self._by_key.values():
-                if doc.cluster in self.events:
-                    members[doc.cluster].append(doc)
         for key in sorted(single, key=lambda k: self.events[k].order):
             event = self.events.get(key)
             if event is None or sum(event.languages.values()) != 1:
@@ -1216,32 +1196,12 @@ class Engine:
                 if other.key == key:
                     continue
                 sim, threshold = self.score(doc, other)
-                if sim < threshold and RELINK_BEST_MATCH:
-                    # (at no margin: an event whose sums take the report comes first)
-                    sim, threshold = self._best_match(doc, members.get(other.key, ()))
                 if sim >= threshold and (best is None or sim - threshold > margin):
                     best, margin = other, sim - threshold
             if best is not None:
                 older, younger = (best, event) if best.order < event.order else (event, best)
                 self._absorb(older, younger)
                 merged[younger.key] = older.key
-                if members:
-                    members[older.key] = members.pop(older.key, []) + members.pop(younger.key, [])
-
-    def _best_match(self, doc, reports):
-        """(score, threshold) of the report against the first of an event's several reports
-        that alone takes it at RELINK_BEST_MATCH (Engine.score, each as an event of one
-        report), or (0, threshold)."""
-        if len(reports) > 1:
-            for report in reports:
-                one = Event(
-                    report.key, report.hours, report.hours, mono={report.language: report.mono},
-                    cross=report.cross, languages=Counter({report.language: 1}),
-                    vector=report.vector,
-                )  # fmt: skip
-                if self.score(doc, one)[0] >= RELINK_BEST_MATCH:
-                    return RELINK_BEST_MATCH, RELINK_BEST_MATCH
-        return 0.0, RELINK_BEST_MATCH
 
     def _merge_candidate(self, key, event, changed):
         """The older event `event` merges into (MERGE_PROBABILITY at least), or None; after
