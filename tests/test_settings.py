@@ -157,3 +157,43 @@ def test_a_redis_cache_url_gets_the_fail_soft_backend_with_short_timeouts(tmp_pa
 
     assert issubclass(import_string(backend), FailSoftRedisCache), backend
     assert (timeout, connect_timeout) == ("0.25", "0.25")
+
+
+COMMANDS_ON_TABLES = [
+    ["evaluate_assist", "--file", "newswire/tests/eval/devreal/devreal_b.jsonl"],
+    ["poll_feeds"],
+    ["refresh_assist"],
+    ["publish_due"],
+    ["search_index", "--reconcile"],
+    ["seed_demo", "--articles", "1"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS_ON_TABLES, ids=lambda command: command[0])
+def test_a_command_on_a_database_without_tables_says_so_in_one_line(command, tmp_path):
+    """A checkout whose `migrate` has not run: every project command that reads the tables
+    exits 1 with one line naming the command and the fix, never a traceback."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3", "HOME": str(tmp_path)}
+    result = manage(*command, env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{command[0]}: database error: no such table")
+    assert "manage.py migrate" in lines[0]
+
+
+def test_a_database_error_keeps_its_traceback_when_asked(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3", "HOME": str(tmp_path)}
+    result = manage("publish_due", "--traceback", env=env)
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "no such table" in result.stderr
+
+
+def test_a_command_whose_database_is_down_says_so_in_one_line(tmp_path):
+    """MariaDB unreachable (nothing listens on port 1): one line, exit 1."""
+    env = {"DATABASE_URL": "mysql://aiblogger:secret@127.0.0.1:1/aiblogger", "HOME": str(tmp_path)}
+    result = manage("publish_due", env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("publish_due: database error:"), lines
+    assert "Can't connect" in lines[0]
