@@ -24,7 +24,17 @@ writer = writers(HERE, "unseen4", WINDOW)
 
 
 # Each writer fills in their own generic headlines and feed boilerplate (only for the counts).
-PART_I = writer("i")
+PART_I = writer(
+    "i",
+    generic_titles=(
+        "Live updates", "What we know so far", "Was wir wissen", "Ce que l'on sait",
+        "Lo que sabemos", "Cosa sappiamo", "Wat we weten", "O que se sabe",
+    ),
+    boilerplate=(
+        "Eastgate FM: news for Norwich and Norfolk, every hour on 96.2.",
+        "The Gilded Ledger is a weekly podcast on money and markets; new episodes every Friday.",
+    ),
+)  # fmt: skip
 
 # (writer j below)
 
