@@ -38,7 +38,24 @@ PART_I = writer(
 
 # (writer j below)
 
-PART_J = writer("j")
+PART_J = writer(
+    "j",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+    ),
+    boilerplate=(
+        "Marshgate Radio: Norwich and the Broads, news on the hour on 103.2 FM.",
+        "Parallax Hour is a weekly science and space podcast; new episodes every Thursday.",
+    ),
+)
 
 # (writer k below)
 
