@@ -59,7 +59,18 @@ PART_J = writer(
 
 # (writer k below)
 
-PART_K = writer("k")
+PART_K = writer(
+    "k",
+    generic_titles=(
+        "Live updates", "What we know so far", "Was wir wissen", "Ce que l'on sait",
+        "Lo que sabemos", "Cosa sappiamo", "Wat we weten", "O que se sabe",
+    ),
+    boilerplate=(
+        "Vellacott Radio: news for Shrewsbury and the Marches, every hour on 96.2.",
+        "Westgate Screen is a weekly film and TV show; "
+        "watch or listen wherever you get your episodes.",
+    ),
+)  # fmt: skip
 
 # (end of the writers' lines)
 
