@@ -1,16 +1,20 @@
-"""Build the development set with real wording: its five parts and their concatenation.
+"""Build the development set with real wording: its eight parts and their concatenation.
 
 devreal_a.jsonl (items_a_*.txt, ids dra-, 2026-10-05..2026-10-18), devreal_b.jsonl
 (items_b_*.txt, ids drb-, event labels b-, 2026-11-02..2026-11-15), devreal_c.jsonl
 (items_c_*.txt, ids drc-, event labels c-, 2026-09-07..2026-09-20), devreal_d.jsonl
 (items_d_*.txt, ids drd-, event labels d-, 2026-08-10..2026-08-23) and devreal_e.jsonl
 (items_e_*.txt, ids dre-, event labels e-, 2026-07-13..2026-07-26) were written by five
-writers; devreal.jsonl is a, b, c, d, then e, the whole development set in one file. The shared
-parser, checks and counts are in ../handwritten.py (the source format is described there).
+writers; devreal_f.jsonl (items_f_*.txt, ids drf-, event labels f-, 2026-06-01..2026-06-14),
+devreal_g.jsonl (items_g_*.txt, ids drg-, event labels g-, 2026-06-15..2026-06-28) and
+devreal_h.jsonl (items_h_*.txt, ids drh-, event labels h-, 2026-08-24..2026-09-06; German,
+Dutch and Portuguese look-alikes) by three more; devreal.jsonl is a, b, c, d, e, f, g, then h,
+the whole development set in one file. The shared parser, checks and counts are in
+../handwritten.py (the source format is described there).
 Every part also checks one rights level and one declared language code per source (half b's
 writer asked only for the first; its data passes both). The whole does not check rights across
 parts: Meridian Wire and Ouest Matin have rights summary in half a and full in half b (parts c,
-d and e share no source name with the others).
+d and e share no source name with the others; nor does h).
 
 Usage: python -m newswire.tests.eval.devreal.build
 """
@@ -184,7 +188,32 @@ HALF_G = half(
     ),
     boilerplate=("Estuary FM 104.6 — news for Southend, Basildon and the Thames estuary",),
 )
-SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E, HALF_F, HALF_G]
+HALF_H = half(
+    "h",
+    date(2026, 8, 24),
+    date(2026, 9, 6),
+    event_prefix="h-",
+    generic_titles=(
+        "Live updates",
+        "What we know so far",
+        "Explained",
+        "Liveblog",
+        "Was wir wissen",
+        "Ce que l'on sait",
+        "Lo que sabemos",
+        "Cosa sappiamo",
+        "Wat we weten",
+        "O que se sabe",
+        "Die wichtigsten Fragen",
+        "Perguntas e respostas",
+    ),
+    boilerplate=(
+        "Wyvern Sound 97.9 — news for Worcester, Malvern and the Teme valley",
+        "Radio Achterhoek 104,7 — nieuws uit Doetinchem, Winterswijk en de Achterhoek",
+        "Ledger Lines is a weekly podcast about money, markets and the people behind them",
+    ),
+)
+SETS = [HALF_A, HALF_B, HALF_C, HALF_D, HALF_E, HALF_F, HALF_G, HALF_H]
 
 if __name__ == "__main__":
     main(SETS, combined=COMBINED)
