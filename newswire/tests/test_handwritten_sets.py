@@ -1,8 +1,7 @@
-"""The hand-written labelled sets under newswire/tests/eval/ (independent/, devreal/, unseen/,
-unseen2/, unseen3/): every committed JSON Lines file is byte for byte what its build script
-writes from the items_*.txt beside it (so a hand edit of the texts without a rebuild fails
-here), evaluate_assist reads each, and the build refuses a file that breaks the format's
-rules."""
+"""The hand-written labelled sets under newswire/tests/eval/ (independent/, devreal/, unseen/ to
+unseen4/): every committed JSON Lines file is byte for byte what its build script writes from
+the items_*.txt beside it (so a hand edit of the texts without a rebuild fails here),
+evaluate_assist reads each, and the build refuses a file that breaks the format's rules."""
 
 import json
 import shutil
@@ -18,6 +17,7 @@ from newswire.tests.eval.independent import build as independent
 from newswire.tests.eval.unseen import build as unseen
 from newswire.tests.eval.unseen2 import build as unseen2
 from newswire.tests.eval.unseen3 import build as unseen3
+from newswire.tests.eval.unseen4 import build as unseen4
 
 SCRIPTS = {
     "independent": independent,
@@ -25,6 +25,7 @@ SCRIPTS = {
     "unseen": unseen,
     "unseen2": unseen2,
     "unseen3": unseen3,
+    "unseen4": unseen4,
 }
 
 
@@ -65,12 +66,13 @@ def test_evaluate_assist_reads_each_set(path):
 @pytest.mark.parametrize(
     ("script", "prefixes"),
     [
-        (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-", "drf-", "drg-"]),
+        (devreal, ["dra-", "drb-", "drc-", "drd-", "dre-", "drf-", "drg-", "drh-"]),
         (unseen, ["unx-", "uny-", "unz-"]),
         (unseen2, ["unu-", "unv-", "unw-"]),
         (unseen3, ["unr-", "uns-", "unt-"]),
+        (unseen4, ["uni-", "unj-", "unk-"]),
     ],
-    ids=["devreal", "unseen", "unseen2", "unseen3"],
+    ids=["devreal", "unseen", "unseen2", "unseen3", "unseen4"],
 )
 def test_a_set_of_parts_is_its_parts_in_order(script, prefixes):
     parts = [spec.folder / spec.out for spec in script.SETS]
