@@ -1,5 +1,6 @@
 """Editing in the admin: bad input is a form error, previews, warnings and revisions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -129,6 +130,14 @@ def test_staff_preview_their_draft_at_its_real_url(client_for, contributor):
     assert b"Preview" in response.content
     assert response["X-Robots-Tag"].startswith("noindex")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_draft_preview_has_no_separator_before_its_reading_time(client_for, contributor):
+    """No publication date yet: the times line starts with the reading time, not "· "."""
+    article = ArticleFactory(authors=[contributor], title="Draft in progress")
+    page = client_for(contributor).get(article.get_absolute_url()).content.decode()
+    reading = re.search(r'<span class="story__reading">([^<]*)</span>', page).group(1)
+    assert reading.strip().startswith(str(article.reading_time)), reading
 
 
 def test_staff_cannot_preview_others_drafts(client_for, contributor):

@@ -1,6 +1,6 @@
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from io import StringIO
 
@@ -217,3 +217,21 @@ def test_search_index_without_an_engine_exits_with_one_line(settings):
     settings.SEARCH_URL = "sphinx://127.0.0.1:9/articles"  # nothing listens on port 9
     with pytest.raises(CommandError, match="The search engine did not answer"):
         call_command("search_index", "--reconcile", stdout=StringIO())
+
+
+def test_a_seeded_story_published_in_the_past_does_not_say_updated_at_the_seed_time(client):
+    """seed_demo backdates publication; a story nobody touched since must not read "Updated
+    <the time of the seed>" on its page, in its meta tags or in the admin's order."""
+    run("seed_demo", "--articles", "40", "--images", "0", "--password", "demo-passphrase-1")
+    now = timezone.now()
+    past = [a for a in _generated() if a.published_at and a.published_at < now]
+    assert len(past) > 30
+    for article in past:
+        assert article.updated_at == article.published_at == article.created_at, article.slug
+    for article in _generated().filter(published_at__isnull=True):
+        assert now - article.updated_at < timedelta(minutes=5)  # a draft: written at the seed
+    story = past[-1]
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "story__updated" not in page
+    modified = re.search(r'property="article:modified_time" content="([^"]+)"', page).group(1)
+    assert datetime.fromisoformat(modified) == story.published_at

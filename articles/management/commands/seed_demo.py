@@ -135,6 +135,10 @@ class Spec(NamedTuple):
     published_at: datetime | None
     first_published_at: datetime | None
     featured: bool
+    # A story published in the past was written then and not touched since: its page says
+    # "Updated" only when an editor changes it (not at the time of the seed).
+    created_at: datetime
+    updated_at: datetime
 
 
 class Command(BaseCommand):
@@ -334,6 +338,8 @@ class Command(BaseCommand):
             published_at=published_at,
             first_published_at=published_at,
             featured=i % 15 == 0,
+            created_at=min(published_at or now, now),
+            updated_at=min(published_at or now, now),
         )
 
     def _links(self, specs, ids, tags, writers):
