@@ -243,6 +243,9 @@ class ArticleAdminForm(forms.ModelForm):
                 "confirm you have.",
             )
         self.acknowledged_reasons = reasons if data.get("rewrite_acknowledged") else []
+        # Editor-only text (a drafter's section or note) never goes out, confirmed or not.
+        for refusal in publishing.refusals_on_save(self.instance, data):
+            self.add_error("body", f"Not published: {refusal}")
         return data
 
 
@@ -704,16 +707,17 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
             try:
                 return article_publish(article=article, by=request.user)
             except publishing.PublishRefused as exc:
-                refused.append(f"“{article}” was not published: {exc}")
+                refused.append((f"“{article}” was not published: {exc}", exc.confirmable))
                 return False
 
         self._bulk(request, queryset, publish, "published")
-        for reason in refused:
-            self.message_user(
-                request,
-                f"{reason} Open it, rewrite it, or confirm the rewrite on its page.",
-                messages.ERROR,
+        for reason, confirmable in refused:
+            then = (
+                "Open it, rewrite it, or confirm the rewrite on its page."
+                if confirmable
+                else "Open it and delete that text first."
             )
+            self.message_user(request, f"{reason} {then}", messages.ERROR)
 
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):

@@ -14,16 +14,42 @@ ACKNOWLEDGE_LABEL = "I have rewritten this story in the newsroom's own words"
 
 
 class PublishRefused(Exception):
-    """Publishing needs the editor's confirmation of a rewrite; str() gives the reasons."""
+    """Publishing is refused; str() gives the reasons. `confirmable`: the editor's confirmation
+    of a rewrite on the change form would let it through (False: the text must change)."""
 
-    def __init__(self, reasons):
+    def __init__(self, reasons, confirmable=True):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
+        self.confirmable = confirmable
 
 
 def publish_blockers(article):
     """Warnings that refuse a plain Publish (a source's headline, copied wording)."""
     return [reason for check in hooks.publish_blockers for reason in check(article)]
+
+
+def publish_refusals(article):
+    """What refuses publishing whatever is confirmed (editor-only text left in the story)."""
+    return [reason for check in hooks.publish_refusals for reason in check(article)]
+
+
+def _as_saved(article, data):
+    probe = copy.copy(article)  # the text as it would be saved
+    for name in ("title", "standfirst", "body"):
+        if name in data:
+            setattr(probe, name, data[name])
+    return probe
+
+
+def refusals_on_save(article, data):
+    """What refuses this change form's save when it would leave `article` public with `data`.
+
+    Any save that leaves the story published or scheduled is checked, an edit of a story
+    already out included: the rewrite confirmation does not override these.
+    """
+    if data.get("status", article.status) != Article.Status.PUBLISHED:
+        return []
+    return publish_refusals(_as_saved(article, data))
 
 
 def blockers_on_publish(article, data, stored=None):
@@ -40,11 +66,7 @@ def blockers_on_publish(article, data, stored=None):
         stored = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
     if stored == Article.Status.PUBLISHED:
         return []
-    probe = copy.copy(article)  # the text as it would be saved
-    for name in ("title", "standfirst", "body"):
-        if name in data:
-            setattr(probe, name, data[name])
-    return publish_blockers(probe)
+    return publish_blockers(_as_saved(article, data))
 
 
 def acknowledged_message(message, reasons):
@@ -87,6 +109,9 @@ def article_publish(*, article, by):
     (that confirmation is given on the change form)."""
     if article.is_published:
         return False
+    refusals = publish_refusals(article)
+    if refusals:
+        raise PublishRefused(refusals, confirmable=False)
     reasons = publish_blockers(article)
     if reasons:
         raise PublishRefused(reasons)

@@ -25,13 +25,15 @@ from django.utils.safestring import mark_safe
 
 from aiblogger.admin_lists import LargeListMixin
 from aiblogger.concurrency import ConcurrentAdmin, last_change
+from articles import policy
 from articles.markdown import sanitise_html
+from articles.models import Article
 from articles.search import ITEMS
 from articles.search.admin import EngineSearchMixin
 
 from . import fetch, placing
 from .drafts import make_draft
-from .models import Cluster, Item, Source
+from .models import Cluster, DraftSource, Item, Source
 from .tasks import poll_source_task
 
 
@@ -181,6 +183,16 @@ class DeskActionForm(helpers.ActionForm):
 
 
 _EVENT = re.compile(r"\s*#?(\d+)\s*|.*/newswire/cluster/(\d+)/.*")
+
+
+def draft_named(request, draft):
+    """“Title” by its bylines, linked only when this member may open it (else the link
+    would answer 404): an author is told whose draft it is and whom to ask."""
+    by = ", ".join(str(link.author) for link in draft.author_links.select_related("author"))
+    if policy.can_see(request.user, draft):
+        url = reverse("admin:articles_article_change", args=[draft.pk])
+        return format_html('<a href="{}">“{}”</a> by {}', url, draft.title, by or "nobody")
+    return format_html("“{}” by {} (not yours to open: ask them)", draft.title, by or "nobody")
 
 
 def event_number(text):
@@ -387,16 +399,18 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
             return None
         article = make_draft(items=items, by=request.user)
         if article.drafted_before:
+            opens = policy.can_see(request.user, article)
             self.message_user(
                 request,
                 format_html(
-                    'These items already have a draft: <a href="{}">“{}”</a>. '
-                    "Opened it instead of making a second.",
-                    reverse("admin:articles_article_change", args=[article.pk]),
-                    article.title,
+                    "These items were already drafted: {}. {}",
+                    draft_named(request, article),
+                    "Opened it instead of making a second." if opens else "No second made.",
                 ),
                 messages.WARNING,
             )
+            if not opens:
+                return None  # stay on the desk: the change page would answer 404
         else:
             self.message_user(
                 request,
@@ -404,6 +418,23 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
                 "Its headline is the source's: rewrite it before publishing.",
                 messages.SUCCESS,
             )
+            # A different selection is a new story, but say which drafts share its items.
+            others = (
+                Article.objects.filter(
+                    pk__in=DraftSource.objects.filter(item__in=items).values("article")
+                )
+                .exclude(pk=article.pk)
+                .order_by("pk")
+            )
+            if others:
+                self.message_user(
+                    request,
+                    format_html(
+                        "Some of these items are also in {}.",
+                        format_html_join("; ", "{}", ((draft_named(request, o),) for o in others)),
+                    ),
+                    messages.WARNING,
+                )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     @admin.action(description="Dismiss the selected items", permissions=["change"])
@@ -751,10 +782,7 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
                 self.message_user(
                     request,
                     format_html(
-                        '“{}” already has a draft: <a href="{}">“{}”</a>.',
-                        cluster.title,
-                        reverse("admin:articles_article_change", args=[draft.pk]),
-                        draft.title,
+                        "“{}” was already drafted: {}.", cluster.title, draft_named(request, draft)
                     ),
                     messages.WARNING,
                 )
@@ -770,4 +798,11 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
                 "publishing, and rewrite quoted text in the newsroom's own words.",
                 messages.SUCCESS,
             )
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[made[0].pk]))
+        # Open the first new draft, else one this member may open; none: stay on the list.
+        opens = sorted(
+            (draft for draft in made if policy.can_see(request.user, draft)),
+            key=lambda draft: draft.drafted_before,
+        )
+        if not opens:
+            return None
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[opens[0].pk]))

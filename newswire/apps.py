@@ -17,6 +17,8 @@ class NewswireConfig(AppConfig):
         hooks.prepublish_checks.append(drafts.copy_warnings)
         hooks.publish_blockers.append(drafts.headline_warnings)
         hooks.publish_blockers.append(drafts.copy_warnings)
+        hooks.prepublish_checks.append(drafts.editor_only_left)
+        hooks.publish_refusals.append(drafts.editor_only_left)
         hooks.jsonld_extras.append(drafts.jsonld_is_based_on)
         hooks.detail_select_related.append("assist")
         hooks.related_stories.append(drafts.related_ids)

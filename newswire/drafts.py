@@ -6,6 +6,7 @@ Cluster.digest; the copy guard compares word shingles.
 """
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -181,9 +182,38 @@ def citation_url(item):
     return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else ""
 
 
+# Editor-only scaffolding: what the drafter writes into a draft for the editor, and how the
+# publish check finds it again. Each marker is written from here and read by `pattern`, which
+# also finds it after light editing (another heading level, the parenthesis cut, the bold
+# dropped); none of it may reach readers, whatever the rewrite confirmation says.
 CANDIDATES_HEADING = "## Headline candidates (rewrite, then delete this section)"
-CANDIDATES_WARNING = (
-    "The body still has the section of headline candidates: write the headline, then delete it."
+DIFFER_LEAD = "**Reports differ:**"
+DIFFER_CHECK = "Check the figure before publishing."
+
+
+@dataclass(frozen=True)
+class EditorOnly:
+    written: str  # what make_draft writes
+    pattern: re.Pattern  # what refuses publishing
+    refusal: str  # the field error, saying what to delete
+
+
+EDITOR_ONLY = (
+    EditorOnly(
+        CANDIDATES_HEADING,
+        re.compile(r"^[ \t]*#{1,6}[ \t]*headline candidates\b", re.IGNORECASE | re.MULTILINE),
+        "The body still has the editor-only section “Headline candidates (rewrite, then delete "
+        "this section)”: write the headline, then delete that heading and the source "
+        "headlines listed under it.",
+    ),
+    EditorOnly(
+        DIFFER_LEAD,
+        re.compile(
+            r"(?:\*\*|__)?reports differ:|check the figure before publishing", re.IGNORECASE
+        ),
+        "The body still has the editor-only note “Reports differ: … Check the figure before "
+        "publishing.”: check the figure against the reports, then delete that note.",
+    ),
 )
 COPY_SHINGLE_WORDS = 8
 COPY_MAX_SHARE = 0.2
@@ -239,9 +269,9 @@ def _extract_parts(items, digest):
         if newer is None or older is None:
             continue
         lines.append(
-            f"**Reports differ:** this draft follows the newest report ({_credit(newer)}); "
+            f"{DIFFER_LEAD} this draft follows the newest report ({_credit(newer)}); "
             f"an earlier one ({_credit(older)}) said: “{_md_text(conflict['older'])}” "
-            "Check the figure before publishing."
+            + DIFFER_CHECK
         )
     return standfirst, lines
 
@@ -359,14 +389,21 @@ def headline_warnings(article):
     """Pre-publish check: warn while the headline is still a source's headline."""
     if not article.pk:
         return []
-    warnings = []
-    if CANDIDATES_HEADING in article.body:
-        warnings.append(CANDIDATES_WARNING)
     title = normalise_text(article.title)
     for link in DraftSource.objects.filter(article=article.pk):
         if title == normalise_text(link.title):
-            return [*warnings, REWRITE_WARNING.format(source=link.source_name)]
-    return warnings
+            return [REWRITE_WARNING.format(source=link.source_name)]
+    return []
+
+
+def editor_only_left(article):
+    """Publish refusal: the drafter's editor-only sections and notes still in the story.
+
+    Not a judgement the rewrite confirmation can override: readers would see them (the
+    page, the feeds, search snippets) whoever made or pasted them, so every story is read.
+    """
+    text = f"{article.standfirst}\n{article.body}"
+    return [part.refusal for part in EDITOR_ONLY if part.pattern.search(text)]
 
 
 _MD_LINK_TARGET = re.compile(r"\]\([^)]*\)")

@@ -139,7 +139,7 @@ def test_the_copy_guard_warns_with_passages_until_the_text_is_rewritten(client_f
     page = client.get(url).content.decode()
     assert "of its 8-word phrases with its sources" in page
     assert "Overlapping passages:" in page
-    assert "headline candidates" in page
+    assert "still has the editor-only section “Headline candidates" in page
     article.title = "Portmere counts the cost of a night-time quake"
     article.standfirst = "Two people hurt, a bridge shut and schools closed after the tremor."
     article.body = (
@@ -150,7 +150,7 @@ def test_the_copy_guard_warns_with_passages_until_the_text_is_rewritten(client_f
     article.save()
     page = client.get(url).content.decode()
     assert "8-word phrases" not in page
-    assert "headline candidates" not in page
+    assert "editor-only section" not in page
 
 
 def test_copied_passages_measures_the_share_and_returns_the_overlap():
