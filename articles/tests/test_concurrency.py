@@ -333,7 +333,7 @@ def test_make_a_draft_twice_from_the_same_items_gives_one_draft(editor, db):
     assert Article.objects.count() == 1
     draft = Article.objects.get()
     assert first["Location"] == change_url(draft)
-    assert "already have a draft" in second.content.decode()
+    assert "These items were already drafted" in second.content.decode()
     assert make_draft(items=items, by=editor).pk == draft.pk
 
 
