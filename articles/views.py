@@ -386,10 +386,11 @@ class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
                 raise BadRequest("There is no such section.")
             params["section"] = section.slug
         if get.get("author"):
-            author = User.objects.filter(username=get["author"], is_staff=True).first()
+            # The author page's slug: a login name never reaches a public page.
+            author = User.objects.filter(slug=get["author"], is_staff=True).first()
             if author is None:
                 raise BadRequest("There is no such author.")
-            params["author"] = author.username
+            params["author"] = author.slug
         since = _search_date(get.get("from", ""), "from")
         until = _search_date(get.get("to", ""), "to")
         period = get.get("period", "")
@@ -404,6 +405,13 @@ class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
             )
         else:
             params.update({k: get[k] for k in ("from", "to") if get.get(k)})
+        self.date_error = None
+        if since and until and since > until:
+            # A form error, not a search: the reader's dates stay in the form to correct.
+            self.date_error = (
+                f"The From date ({get['from']}) is after the To date ({get['to']}): "
+                "swap them, or clear one."
+            )
         if until:
             until += timedelta(days=1)  # "to" names the last day shown
         self.order = get.get("order", "relevance")
@@ -429,7 +437,9 @@ class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
-        if not self.query:
+        context.update(date_error=self.date_error, date_from=self.params.get("from", ""),
+                       date_to=self.params.get("to", ""), params=self.params)  # fmt: skip
+        if not self.query or self.date_error:
             return context
         page = context["page"] = self.paginate(q=self.query, **self.params)
         result = self.results.rows.result
@@ -449,11 +459,8 @@ class SearchView(CachedCardsMixin, PagedArticlesMixin, TemplateView):
             periods=[(label, self._link(period=value), self.params.get("period") == value)
                      for value, label, _ in SEARCH_PERIODS],
             any_period=self._link(period=None),
-            authors=[(str(a), self._link(author=a.username),
+            authors=[(str(a), self._link(author=a.slug),
                       a == self.author) for a in _bylined_staff()],
             any_author=self._link(author=None),
-            date_from=self.params.get("from", ""),
-            date_to=self.params.get("to", ""),
-            params=self.params,
         )  # fmt: skip
         return context

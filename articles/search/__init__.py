@@ -64,7 +64,9 @@ def freshness_sql(age_days):
 ORDERS = ("relevance", "newest")
 SNIPPET_WORDS = 30
 
-_TOKEN_RE = re.compile(r'"([^"]*)"?|(\w+(?:[\'’]\w+)*)')
+# A token: an optional minus at a word's start (leave it out), then a "quoted phrase"
+# (closed or not) or a word. A minus inside a word ("well-known") is no operator.
+_TOKEN_RE = re.compile(r'(?:(?<!\S)(-+))?"([^"]*)"?|(?:(?<!\S)(-+))?(\w+(?:[\'’]\w+)*)')
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 
 
@@ -74,37 +76,70 @@ class SearchUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Query:
-    """A reader's words: single words (all required) and quoted phrases."""
+    """A reader's words: every group is required, where a group is one word or phrase,
+    or several joined by OR (any of them will do); the excluded ones must not appear.
 
-    words: tuple = ()
-    phrases: tuple = ()  # each a tuple of words, in order
+    Each word or phrase is a tuple of words (one word, or a phrase's words in order).
+    """
+
+    groups: tuple = ()  # tuples of alternatives, each a tuple of words
+    excluded: tuple = ()  # tuples of words: a story holding any of them is left out
 
     def __bool__(self):
-        return bool(self.words or self.phrases)
+        # Only words to leave out find nothing to rank: engines refuse such a query.
+        return bool(self.groups)
+
+    @property
+    def words(self):
+        """Required single words (not in an OR group)."""
+        return tuple(g[0][0] for g in self.groups if len(g) == 1 and len(g[0]) == 1)
+
+    @property
+    def phrases(self):
+        """Required phrases (not in an OR group)."""
+        return tuple(g[0] for g in self.groups if len(g) == 1 and len(g[0]) > 1)
+
+    @property
+    def required(self):
+        """Every word a match must hold (OR groups left aside)."""
+        return tuple(word for group in self.groups if len(group) == 1 for word in group[0])
 
     @property
     def terms(self):
-        """Every word, for highlighting."""
-        return self.words + tuple(word for phrase in self.phrases for word in phrase)
+        """Every word to find, for highlighting."""
+        return tuple(word for group in self.groups for terms in group for word in terms)
 
 
 def parse(text):
-    """Query from what a reader typed: "quoted words" are a phrase, the rest words.
+    """Query from what a reader typed.
 
-    Only runs of word characters reach an engine (at most MAX_TERMS of them), so
-    nothing typed is an operator of any engine's query language.
+    Words are required; "quoted words" are a phrase; -word and -"a phrase" leave out
+    the stories holding them; OR (in capitals) between two words or phrases takes
+    either. Only runs of word characters reach an engine (at most MAX_TERMS of them),
+    each quoted by its backend, so nothing else typed is an operator of any engine.
     """
-    words, phrases, count = [], [], 0
-    for quoted, word in _TOKEN_RE.findall(text or ""):
+    groups, excluded, count = [], [], 0
+    either = False  # an OR seen just after a word or phrase to find
+    for minus, quoted, word_minus, word in _TOKEN_RE.findall(text or ""):
+        if word == "OR" and not word_minus:
+            either = bool(groups) and either is not None
+            continue
         found = _WORD_RE.findall(quoted) if quoted else [word] if word else []
         found = [part for token in found for part in _parts(token)]
-        found = found[: MAX_TERMS - count]
+        found = tuple(found[: MAX_TERMS - count])
         count += len(found)
-        if len(found) > 1:
-            phrases.append(tuple(found))
-        elif found:
-            words.append(found[0])
-    return Query(tuple(words), tuple(phrases))
+        if not found:
+            either = None
+        elif minus or word_minus:
+            excluded.append(found)
+            either = None
+        elif either:
+            groups[-1] = groups[-1] + (found,)
+            either = False
+        else:
+            groups.append((found,))
+            either = False
+    return Query(tuple(groups), tuple(excluded))
 
 
 def _parts(token):

@@ -77,9 +77,8 @@ class Articles(Collection):
         return {pk: timestamp(at) for pk, at in rows.values_list("pk", "updated_at")}
 
     def texts(self, ids):
-        """{id: the text a snippet is cut from}."""
-        rows = self.model().objects.filter(pk__in=ids).values_list("pk", "standfirst", "body")
-        return {pk: f"{lead}\n{body}" for pk, lead, body in rows}
+        """{id: the text a snippet is cut from}: the body (the card shows the standfirst)."""
+        return dict(self.model().objects.filter(pk__in=ids).values_list("pk", "body"))
 
 
 class Items(Collection):

@@ -16,10 +16,15 @@ from .collections import COLLECTIONS
 
 
 def match_expression(query):
-    """FTS5 query: each word and each phrase a quoted string, all required."""
-    parts = [f'"{word}"' for word in query.words]
-    parts += ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
-    return " AND ".join(parts)
+    """FTS5 query: each word and phrase a quoted string; the groups all required (a
+    group's alternatives joined by OR), the excluded ones after NOT."""
+
+    def quoted(words):
+        return '"' + " ".join(words) + '"'
+
+    groups = ["(" + " OR ".join(map(quoted, group)) + ")" for group in query.groups]
+    found = "(" + " AND ".join(groups) + ")"
+    return " NOT ".join([found, *map(quoted, query.excluded)])
 
 
 class Backend:

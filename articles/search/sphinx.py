@@ -77,9 +77,14 @@ def row_id(doc):
 
 
 def match_expression(query):
-    """The extended-syntax query: each word and each phrase quoted, all required."""
-    parts = [f'"{word}"' for word in query.words]
-    parts += ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
+    """The extended-syntax query: each word and phrase quoted; the groups all required
+    (a group's alternatives joined by |), the excluded ones after a minus."""
+
+    def quoted(words):
+        return '"' + " ".join(words) + '"'
+
+    parts = ["(" + " | ".join(map(quoted, group)) + ")" for group in query.groups]
+    parts += ["-" + quoted(words) for words in query.excluded]
     return " ".join(parts)
 
 
@@ -197,7 +202,9 @@ class Backend:
     def _all_common(self, index, query):
         """True when the query is expected to match at least COMMON_MATCHES documents,
         from the dictionary's counts (read without searching) and the index's size."""
-        words = " ".join(dict.fromkeys(word.lower() for word in query.terms))
+        words = " ".join(dict.fromkeys(word.lower() for word in query.required))
+        if not words:  # only words joined by OR: their matches are not estimated
+            return False
         # Rows: position, tokenized, normalized, documents, hits (all chunks summed).
         rows = self._run([("CALL KEYWORDS(%s, %s, 1)", [words, index])])
         counts = [int(row[3]) for row in rows or ()]

@@ -120,7 +120,7 @@ def test_newest_first_is_an_order_a_link_away(client):
 
 def test_filters_by_section_author_and_dates_are_plain_links(client):
     sport, culture = SectionFactory(name="Sport", slug="sport"), SectionFactory(name="Culture")
-    writer = UserFactory(role="Author", username="okafor", display_name="Amara Okafor")
+    writer = UserFactory(role="Author", username="aokafor7", display_name="Amara Okafor")
     ArticleFactory(published_ago=timedelta(days=3), title="Stadium opens", section=sport)
     ArticleFactory(
         published_ago=timedelta(days=40),
@@ -133,13 +133,16 @@ def test_filters_by_section_author_and_dates_are_plain_links(client):
     assert sorted(titles_of(response)) == ["Stadium concert", "Stadium opens", "Stadium plans"]
     for link in (
         "?q=stadium&amp;section=sport",
-        "?q=stadium&amp;author=okafor",
+        "?q=stadium&amp;author=amara-okafor",
         "?q=stadium&amp;period=month",
         "?q=stadium&amp;period=year",
     ):
         assert f'href="{link}"' in response.text, link
     assert sorted(found(client, "stadium", section="sport")) == ["Stadium opens", "Stadium plans"]
-    assert found(client, "stadium", author="okafor") == ["Stadium concert"]
+    assert found(client, "stadium", author="amara-okafor") == ["Stadium concert"]
+    # The login name is not the filter, and never appears on the page.
+    assert client.get("/search/", {"q": "stadium", "author": "aokafor7"}).status_code == 400
+    assert "aokafor7" not in response.text
     assert found(client, "stadium", period="month") == ["Stadium opens"]
     assert sorted(found(client, "stadium", period="year")) == ["Stadium concert", "Stadium opens"]
     day = (timezone.now() - timedelta(days=40)).date().isoformat()
@@ -169,7 +172,9 @@ def test_results_show_a_highlighted_snippet_escaped(client):
     snippet = re.search(r'<p class="search-snippet">(.*?)</p>', text, re.S)[1]
     assert "<mark>wreck</mark>" in snippet
     assert "&lt;script&gt;alert" in snippet and "<script>" not in snippet
-    assert "&lt;/b&gt; &amp; fall" in snippet
+    # The card shows the standfirst (escaped); the snippet does not repeat it.
+    assert "fall" not in snippet
+    assert '<p class="card__standfirst">Fees &lt;b&gt;rise&lt;/b&gt; &amp; fall.</p>' in text
 
 
 def test_snippet_marks_only_the_terms_and_escapes_everything_else():
@@ -322,3 +327,112 @@ def test_words_in_most_stories_rank_the_newest_matches_and_say_so(client, monkey
     tram = search.search("harbour tram")
     assert (tram.ids, tram.newest) == ([oldest.pk], None)
     assert search.search("harbour", order="newest").ids[0] == stories[-1].pk
+
+
+def test_a_minus_leaves_out_and_or_takes_either(client):
+    plain = {"published": True, "standfirst": "News.", "body": "A quiet year."}
+    ArticleFactory(title="Harbour authority raises fees", **plain)
+    ArticleFactory(title="Harbour swim race", **plain)
+    ArticleFactory(title="Solar farm approved", **plain)
+    ArticleFactory(title="Harbour board of the authority", **plain)
+    other_stories()
+    assert found(client, "harbour -authority") == ["Harbour swim race"]
+    assert found(client, "harbour --authority") == ["Harbour swim race"]
+    assert sorted(found(client, 'harbour -"authority raises"')) == [
+        "Harbour board of the authority",
+        "Harbour swim race",
+    ]
+    assert sorted(found(client, "harbour OR solar")) == [
+        "Harbour authority raises fees",
+        "Harbour board of the authority",
+        "Harbour swim race",
+        "Solar farm approved",
+    ]
+    assert sorted(found(client, 'swim OR "solar farm" -race')) == ["Solar farm approved"]
+    # "or" in lower case, and a minus inside a word, are words as before.
+    assert found(client, "harbour or") == []
+    assert found(client, "harbour-swim") == ["Harbour swim race"]
+    # Quoted phrases still work; the page says what syntax it takes.
+    assert found(client, '"harbour swim"') == ["Harbour swim race"]
+    text = client.get("/search/").text
+    assert "minus before a word" in text and "OR between words" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["-", "--x", '"', "OR", '-"a b"', "- -", "-OR", "OR OR", 'harbour -"', "harbour -",
+     "harbour OR", "OR harbour", "harbour OR -fees", '"OR"', "-harbour OR fees", "a-", "(-x)",
+     'harbour "-fees"', "harbour NOT fees", "harbour | -fees", "-*", "harbour -fees*"],
+)  # fmt: skip
+def test_odd_queries_never_fail_and_inject_nothing(client, query):
+    other_stories()
+    ArticleFactory(published=True, title="Harbour fees rise", standfirst="", body="A windy week.")
+    assert found(client, query) in (["Harbour fees rise"], []), query
+
+
+def test_only_words_to_leave_out_search_nothing(client):
+    ArticleFactory(published=True, title="Harbour fees rise")
+    response = client.get("/search/", {"q": "-harbour"})
+    assert titles_of(response) == []
+    assert "a search needs one word to find" in response.text
+
+
+def test_parse_reads_minus_or_and_phrases():
+    query = search.parse('tram OR "light rail" depot -strike -"bus lane" well-known')
+    assert query.groups == (
+        (("tram",), ("light", "rail")),
+        (("depot",),),
+        (("well",),),
+        (("known",),),
+    )
+    assert query.excluded == (("strike",), ("bus", "lane"))
+    assert query.terms == ("tram", "light", "rail", "depot", "well", "known")
+    assert not search.parse('-harbour -"a b"')
+
+
+def test_reversed_dates_are_a_form_error_that_keeps_the_input(client):
+    ArticleFactory(published_ago=timedelta(days=3), title="Stadium opens")
+    params = {"q": "stadium", "from": "2025-06-30", "to": "2025-06-01"}
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    assert titles_of(response) == []
+    assert "No stories match" not in response.text
+    assert "The From date (2025-06-30) is after the To date (2025-06-01)" in response.text
+    assert 'name="from" value="2025-06-30" aria-invalid="true"' in response.text
+    assert 'name="to" value="2025-06-01" aria-invalid="true"' in response.text
+    assert 'value="stadium"' in response.text
+    # One day, from and to the same, is a range.
+    day = (timezone.now() - timedelta(days=3)).date().isoformat()
+    assert found(client, "stadium", **{"from": day, "to": day}) == ["Stadium opens"]
+
+
+def test_no_public_page_shows_a_login_name(client):
+    """Bylines, author links, search filters, feeds, JSON-LD and sitemaps name authors by
+    their byline and their author page's slug, never by the name they log in with."""
+    sport = SectionFactory(name="Sport", slug="sport")
+    people = [
+        UserFactory(role="Author", username="zq_editor", display_name="Elena Ortiz"),
+        UserFactory(
+            role="Contributor",
+            username="zq_author2",
+            display_name="",
+            first_name="Sam",
+            last_name="Lee",
+        ),
+    ]
+    story = ArticleFactory(published=True, title="Stadium roof", section=sport, authors=people)
+    ArticleFactory(published=True, title="Stadium seats", section=sport, authors=people[:1])
+    pages = [
+        "/", story.get_absolute_url(), "/section/sport/", "/author/elena-ortiz/",
+        "/author/sam-lee/", "/search/?q=stadium", "/search/?q=stadium&author=elena-ortiz",
+        "/feeds/latest.rss", "/feeds/latest.atom", "/feeds/section/sport.atom",
+        "/feeds/author/elena-ortiz.rss", "/feeds/author/sam-lee.atom", "/sitemap.xml",
+        "/sitemap-news.xml", "/sitemap-articles.xml", "/sitemap-authors.xml",
+    ]  # fmt: skip
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        assert "Elena Ortiz" in text or "sitemap" in path, path
+        for person in people:
+            assert person.username not in text, (path, person.username)
