@@ -239,6 +239,15 @@ def _shown_events(request, nothing):
     return {pk: event for pk, event in shown.items() if pk in selected}
 
 
+# A page with nothing to save shows no save buttons (the item and event pages: read only,
+# their actions are on the lists).
+READ_ONLY = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+}
+
+
 class LanguageFilter(admin.AllValuesFieldListFilter):
     """Languages as the feeds gave them; an empty one is listed as "unknown", not as
     a link without text."""
@@ -279,12 +288,12 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         (None, {"fields": ("title", "source_link", "rights", "language", "authors", "link_out")}),
         ("Text", {"fields": ("summary", "stored_text")}),
         ("Time", {"fields": ("published", "first_seen_at", "changed_at")}),
-        ("Desk", {"fields": ("status", "duplicate_of", "event", "desk_placed")}),
+        ("Desk", {"fields": ("status", "drafts", "duplicate_of", "event", "placement")}),
     )
     readonly_fields = (
         "title", "source_link", "rights", "language", "authors", "link_out", "summary",
-        "stored_text", "published", "first_seen_at", "changed_at", "status", "duplicate_of",
-        "event", "desk_placed",
+        "stored_text", "published", "first_seen_at", "changed_at", "status", "drafts",
+        "duplicate_of", "event", "placement",
     )  # fmt: skip
 
     def has_add_permission(self, request):
@@ -357,6 +366,44 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
             return "–"
         url = reverse("admin:newswire_cluster_change", args=[obj.cluster_id])
         return format_html('<a href="{}">{}</a>', url, obj.cluster)
+
+    @admin.display(description="placed by")
+    def placement(self, obj):
+        """Who put the item in its event, and what follows: the field's help text alone read
+        as a fact on items the machine placed."""
+        if obj.cluster_id is None:
+            return "In no event yet: the machine places new items within minutes."
+        if obj.desk_placed:
+            return (
+                "An editor: the machine leaves it in this event and never merges the event "
+                "with another. “Give the selected items back to the machine” on the desk "
+                "undoes this."
+            )
+        return (
+            "The machine: it may still move the item, or merge its event with another, as "
+            "reports arrive. Moving it on the desk makes the placement an editor's."
+        )
+
+    @admin.display(description="drafts")
+    def drafts(self, obj):
+        """The drafts made from this item, linked ("Used in a draft" named none)."""
+        links = obj.draft_links.select_related("article").order_by("article_id")
+        if not links:
+            return "–"
+        return format_html_join(
+            ", ",
+            '<a href="{}">“{}”</a>',
+            (
+                (reverse("admin:articles_article_change", args=[link.article_id]),
+                 link.article.title)
+                for link in links
+            ),
+        )  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY, **(extra_context or {})}
+        )
 
     @admin.display(description="event")
     def event_link(self, obj):
@@ -530,34 +577,53 @@ class DeskAdmin(EngineSearchMixin, LargeListMixin, admin.ModelAdmin):
         self.message_user(request, text, messages.SUCCESS)
 
 
+# The events list's language filter, as its sidebar writes it or as typed in a link.
+_LANGUAGE = ("language__exact", "language")
+
+
 class EventSizeFilter(admin.SimpleListFilter):
-    """By default the events that gathered several items; single items only when asked."""
+    """By default the events that gathered several items; single items only when asked.
+
+    An editor who asks for one language wants that language's events: then every size is
+    listed unless a size is chosen. The default is said above the list (changelist_view)."""
 
     title = "items"
     parameter_name = "items"
 
+    @staticmethod
+    def default(request):
+        return "all" if any(request.GET.get(key) for key in _LANGUAGE) else "several"
+
     def lookups(self, request, model_admin):
-        return (("all", "All, with single items"), ("single", "Single items only"))
+        return (
+            ("several", "Several items"),
+            ("all", "All, with single items"),
+            ("single", "Single items only"),
+        )
+
+    def __init__(self, request, *args, **kwargs):
+        self._default = self.default(request)
+        super().__init__(request, *args, **kwargs)
+
+    def value(self):
+        return super().value() or self._default
+
+    def queryset(self, request, queryset):
+        if self.value() == "single":
+            return queryset.filter(size__lte=1)
+        if self.value() == "several":
+            return queryset.filter(size__gte=2)
+        return queryset
 
     def choices(self, changelist):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Several items",
-        }
+        # Every choice a link with its value: the default one is marked, and leaving it is
+        # one click (no choice stands for "no filter" here).
         for value, label in self.lookup_choices:
             yield {
                 "selected": self.value() == value,
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": label,
             }
-
-    def queryset(self, request, queryset):
-        if self.value() == "all":
-            return queryset
-        if self.value() == "single":
-            return queryset.filter(size__lte=1)
-        return queryset.filter(size__gte=2)
 
 
 class PlacedFilter(admin.SimpleListFilter):
@@ -602,6 +668,36 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ("-n_sources", "-last_item_at", "-id")  # an annotation: not checkable in ordering
+
+    def changelist_view(self, request, extra_context=None):
+        # The default size filter, said where the count is read: "0 events" with a
+        # filter nobody chose misled.
+        if request.method == "GET" and not request.GET.get(EventSizeFilter.parameter_name):
+            query = request.GET.copy()
+            query[EventSizeFilter.parameter_name] = "all"
+            if EventSizeFilter.default(request) == "several":
+                self.message_user(
+                    request,
+                    format_html(
+                        "Listed: events with several items (the “items” filter's default). "
+                        '<a href="?{}">Show every event</a>, single items included.',
+                        query.urlencode(),
+                    ),
+                    messages.INFO,
+                )
+            else:
+                self.message_user(
+                    request,
+                    "Listed: every event of the chosen language, single items included "
+                    "(the “items” filter narrows them).",
+                    messages.INFO,
+                )
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**READ_ONLY, **(extra_context or {})}
+        )
 
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before the annotation exists.
@@ -749,9 +845,10 @@ class EventDeskAdmin(LargeListMixin, admin.ModelAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                '<li>{} — {} ({}){}{}</li>',
+                '<li>{} — <a href="{}">{}</a> ({}){}{}</li>',
                 (
-                    (item.source, item.title, item.get_status_display(),
+                    (item.source, reverse("admin:newswire_item_change", args=[item.pk]),
+                     item.title, item.get_status_display(),
                      f" [{item.language}]" if item.language else "",
                      " — placed by an editor" if item.desk_placed else "")
                     for item in obj.items.all()

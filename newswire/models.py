@@ -156,8 +156,10 @@ class ItemQuerySet(models.QuerySet):
 class ClusterQuerySet(models.QuerySet):
     def recount(self, **also):
         """Store each event's size, first and latest report from its items, in one UPDATE (the
-        one writer of these columns: the worker after grouping, the desk after a move). An
-        event left with no report keeps its dates; its caller deletes it."""
+        one writer of these columns: the worker after grouping, the desk after a move). Both
+        times are on one clock, when the newswire first saw a report (feeds' own dates are
+        often missing or guessed): the events list shows and orders by them. An event left
+        with no report keeps its dates; its caller deletes it."""
         items = Item.objects.filter(cluster=OuterRef("pk")).order_by().values("cluster")
 
         def each(aggregate):
@@ -165,9 +167,7 @@ class ClusterQuerySet(models.QuerySet):
 
         return self.update(
             size=Coalesce(each(Count("pk")), 0),
-            first_item_at=Coalesce(
-                each(Min(Coalesce("published_at", "first_seen_at"))), F("first_item_at")
-            ),
+            first_item_at=Coalesce(each(Min("first_seen_at")), F("first_item_at")),
             last_item_at=Coalesce(each(Max("first_seen_at")), F("last_item_at")),
             **also,
         )
@@ -179,8 +179,18 @@ class Cluster(models.Model):
 
     language = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=500, help_text="The first item's headline.")
-    first_item_at = models.DateTimeField(default=timezone.now)
-    last_item_at = models.DateTimeField(default=timezone.now, db_index=True)
+    first_item_at = models.DateTimeField(
+        "first report seen at",
+        default=timezone.now,
+        help_text="When the newswire first saw "
+        "its earliest report (not the feed's publication date).",
+    )
+    last_item_at = models.DateTimeField(
+        "latest report seen at",
+        default=timezone.now,
+        db_index=True,
+        help_text="When the newswire first saw its latest report.",
+    )
     size = models.PositiveIntegerField(default=0)
     # Worker-made extract for drafts: [{"text", "item"}] for standfirst and body, central first.
     digest = models.JSONField(default=dict, blank=True, editable=False)

@@ -135,7 +135,7 @@ def move_items(*, items, by, to=None, shown=None):
     parts = _parts(source.digest, moved.__contains__)
     if to is None:
         first = rows[0]
-        when = first.published_at or first.first_seen_at
+        when = first.first_seen_at  # the events' clock (Cluster.objects.recount)
         event = Cluster.objects.create(
             language=first.language, title=first.title[:500], first_item_at=when,
             last_item_at=when, digest=parts,

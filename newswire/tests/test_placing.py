@@ -31,7 +31,7 @@ DESK = "/admin/newswire/item/"
 
 def event(title, items, *, digest=None):
     """An event as the worker leaves it, holding `items`."""
-    times = [item.published_at or item.first_seen_at for item in items]
+    times = [item.first_seen_at for item in items]
     cluster = Cluster.objects.create(
         title=title, language="en", size=len(items), first_item_at=min(times),
         last_item_at=max(item.first_seen_at for item in items), digest=digest or {},
@@ -114,9 +114,13 @@ def test_an_editor_splits_an_event_and_is_told_where_the_items_went(
     assert all(new.items.values_list("desk_placed", flat=True))
     old.refresh_from_db()
     assert (old.size, new.size) == (2, 2)
-    assert old.first_item_at == mixed["rates"][0].published_at
+    # Both times when the reports were first seen (the events list's one clock).
+    assert old.first_item_at == mixed["rates"][0].first_seen_at
     assert old.last_item_at == mixed["rates"][1].first_seen_at
-    assert (new.first_item_at, new.last_item_at) == (flood[0].published_at, flood[1].first_seen_at)
+    assert (new.first_item_at, new.last_item_at) == (
+        flood[0].first_seen_at,
+        flood[1].first_seen_at,
+    )
     # Each side keeps the extract of its own reports until the worker picks afresh.
     assert old.digest["sentences"] == [{"text": "rates", "item": mixed["rates"][0].pk}]
     assert old.digest["differ"] == [] and old.digest["model"] == "wordllama-test"
