@@ -138,7 +138,7 @@ def test_an_editor_splits_an_event_and_is_told_where_the_items_went(
     page = client_for(editor).get(f"{DESK}{flood[0].pk}/history/").content.decode()
     assert f"Moved by an editor from event {old.pk}" in page
     page = client_for(editor).get(f"{DESK}{flood[0].pk}/change/").content.decode()
-    assert "Placed by an editor" in page and f"/cluster/{new.pk}/change/" in page
+    assert "An editor: the machine leaves it" in page and f"/cluster/{new.pk}/change/" in page
     listed = client_for(editor).get(f"{DESK}?cluster={new.pk}").content.decode()
     assert listed.count('class="desk-placed"') == 2  # the desk marks them too
     listed = client_for(editor).get(f"{DESK}?cluster={old.pk}").content.decode()
