@@ -96,8 +96,9 @@ def _item(source, n, title, summary, when, **kwargs):
     )  # fmt: skip
 
 
-@pytest.mark.django_db
-def test_a_follow_ups_newer_figure_wins_and_the_draft_says_reports_differ(editor):
+def flood_event():
+    """Two reports of a flood in Valbruna that differ on the toll (nine, then 21 five hours
+    later), in one event with its digest: a draft of it gets the "Reports differ" note."""
     early = timezone.now() - timedelta(hours=6)
     first = _item(
         _source("Morning"), 1, "Floods hit Valbruna",
@@ -114,6 +115,12 @@ def test_a_follow_ups_newer_figure_wins_and_the_draft_says_reports_differ(editor
     Item.objects.filter(pk__in=[first.pk, follow.pk]).update(cluster=cluster)
     assist.refresh_digest(cluster.pk)
     cluster.refresh_from_db()
+    return cluster, first, follow
+
+
+@pytest.mark.django_db
+def test_a_follow_ups_newer_figure_wins_and_the_draft_says_reports_differ(editor):
+    cluster, first, follow = flood_event()
     texts = [entry["text"] for entry in cluster.digest["sentences"]]
     assert "At least nine people died in the floods in Valbruna, officials said." not in texts
     assert any("risen to 21" in text for text in texts)

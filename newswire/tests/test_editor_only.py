@@ -13,8 +13,8 @@ from django.utils import timezone
 from articles import publishing
 from articles.models import Article
 from articles.tests.admin_forms import article_form_data, change_url, changelist_url
-from newswire import assist, drafts
-from newswire.models import Cluster, Item, Source
+from newswire import drafts
+from newswire.tests.test_drafts import flood_event
 
 pytestmark = pytest.mark.django_db
 
@@ -24,39 +24,10 @@ CANDIDATES = "still has the editor-only section “Headline candidates"
 DIFFER = "still has the editor-only note “Reports differ"
 
 
-def _item(source, n, title, summary, when):
-    return Item.objects.create(
-        source=source, guid=str(n), guid_hash=str(n), title=title, summary=summary,
-        url=f"https://{source.name.lower()}.example/{n}", text_hash=str(n),
-        first_seen_at=when, published_at=when, language="en",
-    )  # fmt: skip
-
-
 @pytest.fixture
 def event(db):
     """Two reports of a flood that differ on the toll: a draft gets both kinds of scaffolding."""
-    early = timezone.now() - timedelta(hours=6)
-    morning, evening = (
-        Source.objects.create(
-            name=name, feed_url=f"https://{name.lower()}.example/rss", rights="summary"
-        )
-        for name in ("Morning", "Evening")
-    )
-    first = _item(
-        morning, 1, "Floods hit Valbruna",
-        "At least nine people died in the floods in Valbruna, officials said. "
-        "Rescue teams searched flooded streets through the night.", early,
-    )  # fmt: skip
-    follow = _item(
-        evening, 2, "Valbruna flood toll rises",
-        "The death toll from the floods in Valbruna has risen to 21, officials said. "
-        "Schools across the region will stay closed until Friday.",
-        early + timedelta(hours=5),
-    )  # fmt: skip
-    cluster = Cluster.objects.create(title="Floods", language="en")
-    Item.objects.filter(pk__in=[first.pk, follow.pk]).update(cluster=cluster)
-    assist.refresh_digest(cluster.pk)
-    cluster.refresh_from_db()
+    cluster, first, follow = flood_event()
     return {"cluster": cluster, "items": [first, follow]}
 
 
