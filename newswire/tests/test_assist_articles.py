@@ -166,6 +166,35 @@ def test_others_cannot_accept_suggestions_for_articles_they_cannot_edit(
     assert list(article.tags.values_list("name", flat=True)) == ["Economy", "Local"]
 
 
+def test_suggestions_are_offered_only_to_whoever_may_change_the_article(
+    client_for, contributor, editor, newsroom_articles
+):
+    """A contributor's own published story opens read-only for them: no "Use this section"
+    or "Add tag" button that would end on a refusal, and no accept form; an editor gets both."""
+    from articles.models import Article
+
+    article = ArticleFactory(
+        authors=[contributor], status=Article.Status.PUBLISHED, section=newsroom_articles["news"]
+    )
+    business, weather = newsroom_articles["business"], Tag.objects.create(name="Weather")
+    ArticleAssist.objects.update_or_create(
+        article=article,
+        defaults={
+            "suggestions": {
+                "section": [{"id": business.pk, "name": "Business"}],
+                "tags": [{"id": weather.pk, "name": "Weather"}],
+            }
+        },
+    )
+    url = f"/admin/articles/article/{article.pk}/change/"
+    page = client_for(contributor).get(url).content.decode()
+    assert "Use this section" not in page and "Add tag" not in page
+    assert 'id="assist-accept"' not in page
+    page = client_for(editor).get(url).content.decode()
+    assert "Use this section" in page and "Add tag “Weather”" in page
+    assert 'id="assist-accept"' in page
+
+
 def test_the_nightly_refresh_embeds_and_recomputes_from_one_index(newsroom_articles):
     from io import StringIO
 
