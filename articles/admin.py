@@ -347,7 +347,8 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
     }
     # Five columns that fit beside the sidebar at 1280 px; static/css/admin.css
     # keeps title, status and time at phone width. "Featured" shows in the status.
-    list_display = ("title", "status_badge", "section", "byline", "published")
+    # "updated" is the default order (newest change first): shown, so the list reads as sorted.
+    list_display = ("title", "status_badge", "section", "byline", "published", "updated")
     list_filter = ("status", "section", "featured", BylineFilter)
     list_select_related = ("section",)
     # What the columns read (bylines come by their own prefetch): not body nor body_html.
@@ -674,13 +675,11 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
 
     @admin.display(description="published", ordering="published_at")
     def published(self, obj):
-        if obj.published_at is None:
-            return "-"
-        when = timezone.localtime(obj.published_at)
-        # Always with the year: the archive spans years, and "30 Oct" could be any of them.
-        return format_html(
-            '<time datetime="{}">{}</time>', when.isoformat(), when.strftime("%d %b %Y %H:%M")
-        )
+        return _list_time(obj.published_at)
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj):
+        return _list_time(obj.updated_at)
 
     @admin.display(description="byline")
     def byline(self, obj):
@@ -766,3 +765,14 @@ class TagAdmin(ConcurrentAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+
+
+def _list_time(value):
+    """A list column's date and time, always with the year (the archive spans years, and
+    "30 Oct" could be any of them); "-" when there is none."""
+    if value is None:
+        return "-"
+    when = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>', when.isoformat(), when.strftime("%d %b %Y %H:%M")
+    )

@@ -269,3 +269,17 @@ def test_the_database_compares_preview_tokens_exactly():
     assert not PreviewLink.objects.filter(token=link.token.upper()).exists()
     assert not PreviewLink.objects.filter(token=link.token.lower()).exists()
     assert PreviewLink.objects.filter(token=link.token).exists()
+
+
+def test_the_article_list_shows_its_order_the_time_of_the_last_change(client_for, editor):
+    """Sorted by the last change, newest first: that time is a column, marked as the order,
+    so the list does not read as unordered; dates carry their year."""
+    old = ArticleFactory(published=True, title="Older story")
+    Article.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=400))
+    ArticleFactory(published=True, title="Newer story")
+    page = client_for(editor).get(reverse("admin:articles_article_changelist")).content.decode()
+    assert 'class="sortable column-updated sorted descending"' in page
+    assert page.index("Newer story") < page.index("Older story")
+    year = (timezone.localtime() - timedelta(days=400)).strftime("%Y")
+    row = page[page.index("Older story") :].split("</tr>")[0]
+    assert re.search(rf'class="field-updated"><time datetime="[^"]+">\d\d \w{{3}} {year}', row)
