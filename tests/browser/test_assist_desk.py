@@ -138,6 +138,9 @@ def test_an_editor_drafts_from_an_event_and_publishes(browser, live_server):
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     sources = page.locator(".story__sources a")
     assert sources.first.get_attribute("href") == "https://wire.example/rates"
+    # The sources line up with the story's column, not with the page's edge.
+    body, block = page.locator(".story__body").bounding_box(), page.locator(".story__sources")
+    assert abs(block.bounding_box()["x"] - body["x"]) < 1
     related = page.locator(".related").inner_text()
     assert "Mortgage rates climb to a ten-year high" in related
     assert "Central bank holds interest rates steady" in related
