@@ -219,7 +219,10 @@ class Item(models.Model):
         FILTERED = "filtered", "Filtered out by keywords"
         DUPLICATE = "duplicate", "Duplicate"
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: item_unique_guid begins with it (migration 0016).
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     guid = models.CharField(max_length=1000, help_text="The feed's id for the item.")
     # Unique per source; a hash because MySQL cannot index 1000 utf8mb4 characters.
     guid_hash = models.CharField(max_length=64, editable=False)

@@ -1,23 +1,22 @@
-"""Migration 0014: the items' own index on their event goes (item_event_idx, which begins
-with the same column, serves the foreign key and replaces item_event_sources_idx), and all
-comes back going backwards; the foreign key stays throughout (on MariaDB it is not dropped
-and re-added: no table copy)."""
+"""Migrations 0014 and 0016: the items' own indexes on their event and on their source go
+(item_event_idx and item_unique_guid begin with the same columns and serve the foreign keys;
+item_event_idx also replaces item_event_sources_idx), and all comes back going backwards; the
+foreign keys stay throughout (on MariaDB they are not dropped and re-added: no table copy)."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("newswire", "0013_item_desk_placed")]
-AFTER = [("newswire", "0014_item_event_index")]
 
-
-def _on_the_event_column():
+def _on(column, table):
+    """The item table's indexes on `column` alone, its foreign keys on it, and its indexes
+    named item_event_* (0014's composites)."""
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, "newswire_item")
-    indexes = {name for name, c in found.items() if c["index"] and c["columns"] == ["cluster_id"]}
+    indexes = {name for name, c in found.items() if c["index"] and c["columns"] == [column]}
     keys = {
         name for name, c in found.items()
-        if c["foreign_key"] == ("newswire_cluster", "id") and c["columns"] == ["cluster_id"]
+        if c["foreign_key"] == (table, "id") and c["columns"] == [column]
     }  # fmt: skip
     composites = {
         name: c["columns"] for name, c in found.items() if name.startswith("item_event_")
@@ -31,26 +30,51 @@ def _migrate(target):
     executor.migrate(target)
 
 
+def _latest():
+    executor = MigrationExecutor(connection)
+    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "newswire"]
+
+
 # serialized_rollback restores the newsroom roles the flush after the test removes.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_events_own_index_goes_and_comes_back():
-    indexes, keys, composites = _on_the_event_column()
+    indexes, keys, composites = _on("cluster_id", "newswire_cluster")
     assert not indexes
     assert composites == {
         "item_event_idx": ["cluster_id", "source_id", "first_seen_at", "desk_placed"]
     }
     if connection.features.supports_foreign_keys and connection.vendor == "mysql":
         assert keys  # InnoDB kept the key: the composite index serves it
+    latest = _latest()
     try:
-        _migrate(BEFORE)
-        indexes, _keys, composites = _on_the_event_column()
+        _migrate([("newswire", "0013_item_desk_placed")])
+        indexes, _keys, composites = _on("cluster_id", "newswire_cluster")
         assert len(indexes) == 1
         assert composites == {
             "item_event_sources_idx": ["cluster_id", "source_id", "first_seen_at"]
         }
     finally:
-        _migrate(AFTER)
-    indexes, keys_after, _ = _on_the_event_column()
+        _migrate(latest)
+    indexes, keys_after, _ = _on("cluster_id", "newswire_cluster")
+    assert not indexes
+    if connection.vendor == "mysql":
+        assert keys_after == keys  # the same key, never dropped
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sources_own_index_goes_and_comes_back():
+    indexes, keys, _ = _on("source_id", "newswire_source")
+    assert not indexes
+    if connection.features.supports_foreign_keys and connection.vendor == "mysql":
+        assert keys  # InnoDB kept the key: item_unique_guid serves it
+    latest = _latest()
+    try:
+        _migrate([("newswire", "0015_events_one_clock")])
+        indexes, _keys, _ = _on("source_id", "newswire_source")
+        assert len(indexes) == 1
+    finally:
+        _migrate(latest)
+    indexes, keys_after, _ = _on("source_id", "newswire_source")
     assert not indexes
     if connection.vendor == "mysql":
         assert keys_after == keys  # the same key, never dropped
