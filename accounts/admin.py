@@ -16,12 +16,37 @@ from aiblogger.concurrency import ConcurrentAdmin, save_versioned, snapshot, ver
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
-from .models import User
+from .models import NAMELESS_BYLINE, User
 
 
 def can_edit_profile(user, profile):
     """Everyone edits their own public profile; editors edit anyone's."""
     return user.pk == profile.pk or user.has_perm("articles.edit_others_articles")
+
+
+def public_name_warnings(profile):
+    """What an editor should fix before this person's bylines and author page look right."""
+    if not profile.pk or not profile.is_staff:
+        return []
+    warnings = []
+    if not profile.public_name:
+        warnings.append(
+            f"Readers see this person's stories bylined “{NAMELESS_BYLINE}”: set a display "
+            "name (or a first and last name) under Public profile."
+        )
+    if profile.slug_shows_login_name:
+        warnings.append(
+            f"The author page address /author/{profile.slug}/ is the login name, which "
+            "readers should not see: an editor can change the author slug in the account's "
+            "Public profile (links to the old address then stop working)."
+        )
+    return warnings
+
+
+def warn_about_public_name(request, profile):
+    if request.method == "GET":
+        for warning in public_name_warnings(profile):
+            messages.warning(request, warning)
 
 
 class ProfileForm(forms.ModelForm):
@@ -91,6 +116,7 @@ class UserAdmin(UploadAdminMixin, ConcurrentAdmin, BaseUserAdmin):
             request.POST or None, request.FILES or None, instance=profile
         )
         snapshot(profile)  # the base a re-apply after a refused save compares with
+        warn_about_public_name(request, profile)
         if request.method == "POST" and form.is_valid() and save_versioned(form, by=request.user):
             done = "Your profile was saved." if own else f"The profile of {profile} was saved."
             self.message_user(request, done, messages.SUCCESS)
@@ -104,6 +130,11 @@ class UserAdmin(UploadAdminMixin, ConcurrentAdmin, BaseUserAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/accounts/user/profile.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            warn_about_public_name(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="public profile")
     def profile_link(self, obj):

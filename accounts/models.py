@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import FileExtensionValidator
@@ -9,6 +11,10 @@ from aiblogger.concurrency import Versioned
 from aiblogger.images import validate_image_upload
 from aiblogger.slugs import numbered_slug
 
+# The byline of a staff member with neither a display nor a full name: the login name
+# would let anyone reading the site try it on the log-in page.
+NAMELESS_BYLINE = "Staff"
+
 
 class User(Versioned, AbstractUser):
     """A newsroom member or a reader who signed up; authors get a public page."""
@@ -16,7 +22,10 @@ class User(Versioned, AbstractUser):
     display_name = models.CharField(
         max_length=150,
         blank=True,
-        help_text="The name readers see in bylines. Defaults to the full name.",
+        help_text=(
+            "The name readers see in bylines. Defaults to the full name; with neither, "
+            "readers see “Staff” (never the login name)."
+        ),
     )
     bio = models.TextField(
         "short bio",
@@ -38,7 +47,11 @@ class User(Versioned, AbstractUser):
         max_length=160,
         unique=True,
         allow_unicode=False,
-        help_text="The address of your public author page. Filled in from your name.",
+        help_text=(
+            "The address of your public author page. Filled in from the display or full "
+            "name (“author” without one), never from the login name; changing it breaks "
+            "links to the old address."
+        ),
     )
     approved_at = models.DateTimeField(
         null=True,
@@ -60,8 +73,21 @@ class User(Versioned, AbstractUser):
         return self.byline
 
     @property
+    def public_name(self):
+        """The name the person chose to show readers, or "" when they chose none."""
+        return self.display_name or self.get_full_name()
+
+    @property
     def byline(self):
-        return self.display_name or self.get_full_name() or self.username
+        return self.public_name or NAMELESS_BYLINE
+
+    @property
+    def slug_shows_login_name(self):
+        """Whether the author page's address is the login name (slugs made before the name
+        stopped being their source), and is not also the public name's."""
+        login = slugify(self.username)
+        derived = self.slug == login or re.fullmatch(rf"{re.escape(login)}-\d+", self.slug)
+        return bool(derived) and not self.slug.startswith(slugify(self.public_name) or "\0")
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})
@@ -73,8 +99,7 @@ class User(Versioned, AbstractUser):
 
 
 def unique_author_slug(user):
-    base = slugify(user.display_name or user.get_full_name() or user.username)[:150]
-    base = base or "author"
+    base = slugify(user.public_name)[:150] or "author"
     taken = set(
         User.objects.filter(slug__startswith=base)
         .exclude(pk=user.pk)

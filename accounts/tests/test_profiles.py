@@ -1,6 +1,7 @@
 """Every staff member edits their own public profile; only editors edit anyone's."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -110,3 +111,30 @@ def test_a_bad_avatar_is_refused_with_the_rules(client_for, author):
     assert "60 x 60 pixels; each side needs at least 200" in html
     assert "Allowed: JPEG, PNG, WebP or GIF" in html
     assert not User.objects.get(pk=author.pk).avatar
+
+
+def test_a_nameless_member_is_bylined_staff_and_nudged_to_choose_a_name(client_for, admin_client):
+    """Neither a display nor a full name: readers see "Staff" at /author/author-N/, and the
+    profile page and the account page say what to set."""
+    nameless = UserFactory(role="Contributor", username="jq_login", display_name="")
+    other = UserFactory(role="Author", username="jq_other", display_name="")
+    assert (nameless.byline, str(nameless), other.byline) == ("Staff", "Staff", "Staff")
+    assert re.fullmatch(r"author-\d+", nameless.slug) and nameless.slug != other.slug
+    nudge = "Readers see this person&#x27;s stories bylined “Staff”: set a display name"
+    assert nudge in client_for(nameless).get(MY_PROFILE).text
+    account = reverse("admin:accounts_user_change", args=[nameless.pk])
+    assert nudge in admin_client.get(account).text
+    # Once named, no nudge.
+    posting(client_for(nameless), MY_PROFILE, new_profile())
+    assert nudge not in client_for(nameless).get(MY_PROFILE).text
+
+
+def test_an_author_page_address_made_from_the_login_name_is_pointed_out(admin_client):
+    """Accounts whose slug was made from the login name before it stopped being a source:
+    the account page says so, until an editor changes the slug."""
+    member = UserFactory(role="Author", username="jq_login", display_name="Rosa Marchetti")
+    User.objects.filter(pk=member.pk).update(slug="jq_login")
+    account = reverse("admin:accounts_user_change", args=[member.pk])
+    assert "/author/jq_login/ is the login name" in admin_client.get(account).text
+    User.objects.filter(pk=member.pk).update(slug="rosa-marchetti")
+    assert "is the login name" not in admin_client.get(account).text

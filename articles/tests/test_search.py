@@ -419,7 +419,10 @@ def test_no_public_page_shows_a_login_name(client):
             first_name="Sam",
             last_name="Lee",
         ),
+        # Neither a display nor a full name: a neutral byline and address, not the login.
+        UserFactory(role="Author", username="zq_nameless", display_name=""),
     ]
+    nameless = people[2].slug
     story = ArticleFactory(published=True, title="Stadium roof", section=sport, authors=people)
     ArticleFactory(published=True, title="Stadium seats", section=sport, authors=people[:1])
     pages = [
@@ -428,6 +431,8 @@ def test_no_public_page_shows_a_login_name(client):
         "/feeds/latest.rss", "/feeds/latest.atom", "/feeds/section/sport.atom",
         "/feeds/author/elena-ortiz.rss", "/feeds/author/sam-lee.atom", "/sitemap.xml",
         "/sitemap-news.xml", "/sitemap-articles.xml", "/sitemap-authors.xml",
+        f"/author/{nameless}/", f"/feeds/author/{nameless}.rss",
+        f"/feeds/author/{nameless}.atom", f"/search/?q=stadium&author={nameless}",
     ]  # fmt: skip
     for path in pages:
         response = client.get(path)
@@ -436,3 +441,5 @@ def test_no_public_page_shows_a_login_name(client):
         assert "Elena Ortiz" in text or "sitemap" in path, path
         for person in people:
             assert person.username not in text, (path, person.username)
+    assert nameless == "author"
+    assert "Staff" in client.get(story.get_absolute_url()).text
