@@ -191,8 +191,29 @@ def test_suggestions_are_offered_only_to_whoever_may_change_the_article(
     assert "Use this section" not in page and "Add tag" not in page
     assert 'id="assist-accept"' not in page
     page = client_for(editor).get(url).content.decode()
-    assert "Use this section" in page and "Add tag “Weather”" in page
+    assert "Move to Business" in page and "Add tag “Weather”" in page
     assert 'id="assist-accept"' in page
+
+
+def test_a_suggested_section_names_the_one_already_chosen(client_for, editor, newsroom_articles):
+    """Filed under News by a person, a story suggested for Business says where it is and
+    offers a move; a story filed nowhere is offered the section as a first choice."""
+    business = newsroom_articles["business"]
+    filed = ArticleFactory(authors=[editor], section=newsroom_articles["news"])
+    unfiled = ArticleFactory(authors=[editor], section=None)
+    for article in (filed, unfiled):
+        ArticleAssist.objects.update_or_create(
+            article=article,
+            defaults={"suggestions": {"section": [{"id": business.pk, "name": "Business"}]}},
+        )
+    client = client_for(editor)
+    page = client.get(f"/admin/articles/article/{filed.pk}/change/").content.decode()
+    offer = page.split('class="assist-suggestions"')[1].split("</div>")[0]
+    assert "Section: Business (the story is filed under News now)" in offer
+    assert "Move to Business</button>" in offer and "Use this section" not in offer
+    page = client.get(f"/admin/articles/article/{unfiled.pk}/change/").content.decode()
+    offer = page.split('class="assist-suggestions"')[1].split("</div>")[0]
+    assert "Use this section</button>" in offer and "filed under" not in offer
 
 
 def test_the_nightly_refresh_embeds_and_recomputes_from_one_index(newsroom_articles):
