@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
@@ -407,7 +408,12 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
     # A million stories: no second COUNT(*) of the whole table, and a bounded first one.
     inlines = [ArticleAuthorInline, CorrectionInline, PreviewLinkInline]
     readonly_fields = ("slug_display", "updated_at")
-    actions = ["publish_now", "unpublish", "submit_for_review", "feature", "unfeature"]
+    actions = [
+        "publish_now", "unpublish", "submit_for_review", "feature", "unfeature",
+        "delete_selected",
+    ]  # fmt: skip
+    # Django's list with reversion's "Recover deleted articles" link for whoever may recover.
+    change_list_template = "admin/articles/article/change_list.html"
     fieldsets = (
         ("Story", {"fields": ("title", "slug_display", "standfirst", "body")}),
         (
@@ -580,6 +586,10 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
         )
         return super().revision_view(request, object_id, version_id, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_recover": policy.can_recover(request.user), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
     def recoverlist_view(self, request, extra_context=None):
         if not policy.can_recover(request.user):
             raise PermissionDenied
@@ -717,6 +727,23 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
                 else "Open it and delete that text first."
             )
             self.message_user(request, f"{reason} {then}", messages.ERROR)
+
+    @admin.action(description="Delete selected articles", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        """Django's confirm-then-delete, once every selected story is one the user may
+        delete; otherwise say which are not and why, not "related objects"."""
+        rows = queryset.select_related(None).prefetch_related(None).only("pk", "title", "status")
+        kept = [f"“{row}”" for row in rows if not self.has_delete_permission(request, row)]
+        if not kept:
+            return delete_selected(self, request, queryset)
+        self.message_user(
+            request,
+            f"Nothing deleted: {', '.join(kept)} {'is' if len(kept) == 1 else 'are'} "
+            "published or scheduled, and a contributor cannot delete a story once it is "
+            "out. Select only stories that are not out, or ask an editor.",
+            messages.ERROR,
+        )
+        return None
 
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):

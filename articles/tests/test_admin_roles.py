@@ -246,3 +246,33 @@ def test_article_list_shows_bylines_in_their_order(client_for, editor):
     ArticleFactory(authors=[lead, second])
     response = client_for(editor).get(changelist_url())
     assert "Zoe Lead, Adam Second" in response.content.decode()
+
+
+def test_contributor_deleting_a_published_story_among_drafts_is_told_why(client_for, contributor):
+    """Not Django's "would result in deleting related objects" page: nothing is deleted,
+    and the message names the story that is out."""
+    draft = ArticleFactory(authors=[contributor], title="Own draft")
+    live = ArticleFactory(authors=[contributor], published=True, title="Own live story")
+    response = run_action(client_for(contributor), "delete_selected", [draft, live])
+    assert response.status_code == 302
+    page = client_for(contributor).get(response.url).text
+    assert "Nothing deleted: “Own live story” is published or scheduled" in page
+    assert "related objects" not in page
+    assert Article.objects.count() == 2
+    # Their drafts alone: Django's confirmation, then deleted.
+    response = run_action(client_for(contributor), "delete_selected", [draft])
+    assert "Are you sure you want to delete the selected article?" in response.text
+    client_for(contributor).post(
+        changelist_url(),
+        {"action": "delete_selected", "_selected_action": [draft.pk], "post": "yes"},
+    )
+    assert list(Article.objects.all()) == [live]
+
+
+@pytest.mark.parametrize("role", ["contributor", "author", "editor"])
+def test_recover_deleted_articles_is_offered_only_to_editors(client_for, request, role):
+    client = client_for(request.getfixturevalue(role))
+    page = client.get(changelist_url()).text
+    recover = reverse("admin:articles_article_recoverlist")
+    assert (recover in page) == (role == "editor")
+    assert client.get(recover).status_code == (200 if role == "editor" else 403)
