@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import Q
 
 from articles.models import Article, ArticleAuthor
 
@@ -196,6 +197,8 @@ class EditorOnly:
     written: str  # what make_draft writes
     pattern: re.Pattern  # what refuses publishing
     refusal: str  # the field error, saying what to delete
+    name: str  # what it is, in a list of stories that still carry it
+    hints: tuple  # words every match contains (any case): a database's LIKE finds suspects
 
 
 EDITOR_ONLY = (
@@ -205,6 +208,8 @@ EDITOR_ONLY = (
         "The body still has the editor-only section “Headline candidates (rewrite, then delete "
         "this section)”: write the headline, then delete that heading and the source "
         "headlines listed under it.",
+        name="the “Headline candidates” section",
+        hints=("headline candidates",),
     ),
     EditorOnly(
         DIFFER_LEAD,
@@ -213,6 +218,8 @@ EDITOR_ONLY = (
         ),
         "The body still has the editor-only note “Reports differ: … Check the figure before "
         "publishing.”: check the figure against the reports, then delete that note.",
+        name="a “Reports differ” note",
+        hints=("reports differ:", "check the figure before publishing"),
     ),
 )
 COPY_SHINGLE_WORDS = 8
@@ -402,8 +409,32 @@ def editor_only_left(article):
     Not a judgement the rewrite confirmation can override: readers would see them (the
     page, the feeds, search snippets) whoever made or pasted them, so every story is read.
     """
-    text = f"{article.standfirst}\n{article.body}"
-    return [part.refusal for part in EDITOR_ONLY if part.pattern.search(text)]
+    return [part.refusal for part in editor_only_in(article.standfirst, article.body)]
+
+
+def editor_only_in(standfirst, body):
+    """The kinds of editor-only scaffolding in a story's standfirst and body."""
+    text = f"{standfirst}\n{body}"
+    return [part for part in EDITOR_ONLY if part.pattern.search(text)]
+
+
+def with_editor_only(articles):
+    """(pk, title, [EditorOnly]) for the stories in a queryset that still carry editor-only
+    scaffolding, by pk: a LIKE scan of every body (seconds at 1M), so only when asked."""
+    suspect = Q()
+    for part in EDITOR_ONLY:
+        for hint in part.hints:
+            suspect |= Q(standfirst__icontains=hint) | Q(body__icontains=hint)
+    rows = (
+        articles.filter(suspect)
+        .select_related(None)
+        .prefetch_related(None)
+        .order_by("pk")
+        .values_list("pk", "title", "standfirst", "body")
+        .iterator()
+    )
+    found = ((pk, title, editor_only_in(standfirst, body)) for pk, title, standfirst, body in rows)
+    return [(pk, title, parts) for pk, title, parts in found if parts]
 
 
 _MD_LINK_TARGET = re.compile(r"\]\([^)]*\)")

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import admin as article_admin
+from articles.models import Article
 from articles.tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,7 @@ VIEWS = [
     {"published_at__year": "YEAR"},
     {"p": "2"},
     {"q": "harbour"},
+    {"editor_only": "left"},  # newswire's filter: one scan, chosen (README "Newswire")
 ]
 
 
@@ -56,6 +58,15 @@ def test_the_change_list_reads_the_same_queries_at_3_and_30_stories(
         if "FROM `articles_article`" in sql or 'FROM "articles_article"' in sql
     ]
     assert page and not any("body_html" in sql for sql in page), "the list reads the bodies"
+
+
+def test_only_a_chosen_filter_scans_the_bodies(admin_client):
+    ArticleFactory(published=True)
+    for params in VIEWS[:-1]:
+        sql = " ".join(_queries(admin_client, _params(params, Article.objects.get())))
+        assert "LIKE" not in sql.upper() or "q" in params, params
+    sql = " ".join(_queries(admin_client, {"editor_only": "left"})).lower()
+    assert "headline candidates" in sql
 
 
 def test_the_count_is_bounded(admin_client, monkeypatch):

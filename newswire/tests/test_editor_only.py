@@ -193,3 +193,55 @@ def test_a_revision_restore_cannot_bring_the_scaffolding_out(client_for, editor,
     response = client.post(restore_url, data)
     assert response.status_code == 200 and CANDIDATES in response.content.decode()
     assert drafts.CANDIDATES_HEADING not in Article.objects.get().body  # rolled back
+
+
+@pytest.fixture
+def old_stories(editor, event):
+    """Published before the check: one with both kinds of scaffolding, one lightly edited
+    (another heading level), a clean one, and a draft that still has it (not out)."""
+    from articles.tests.factories import ArticleFactory
+
+    body = _draft(event, editor).body
+    return {
+        "both": ArticleFactory(published=True, title="Flood toll climbs", body=body),
+        "edited": ArticleFactory(
+            published=True, title="Bridge reopens", body="Text.\n\n### headline candidates\n- A"
+        ),
+        "clean": ArticleFactory(
+            published=True, title="Reports differed", body="The reports differed on the toll."
+        ),
+    }
+
+
+def test_a_command_lists_published_stories_that_still_carry_it(old_stories):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("editor_only_left", stdout=out)
+    lines = out.getvalue().splitlines()
+    both, edited = old_stories["both"], old_stories["edited"]
+    assert lines == [
+        f"{change_url(both)}  “Flood toll climbs”: the “Headline candidates” section, "
+        "a “Reports differ” note",
+        f"{change_url(edited)}  “Bridge reopens”: the “Headline candidates” section",
+        "2 published or scheduled story(ies) still carry editor-only text: open each, "
+        "delete it, save.",
+    ]
+    Article.objects.filter(status=Article.Status.PUBLISHED).update(body="Clean now.")
+    out = StringIO()
+    call_command("editor_only_left", stdout=out)
+    assert out.getvalue() == "No published or scheduled story carries editor-only text.\n"
+
+
+def test_the_article_list_filters_stories_with_it_left_in(client_for, editor, old_stories):
+    client = client_for(editor)
+    page = client.get(changelist_url()).text
+    assert "By editor-only notes" in page and "?editor_only=left" in page
+    page = client.get(changelist_url(), {"editor_only": "left"}).text
+    assert "Flood toll climbs" in page and "Bridge reopens" in page
+    assert "Reports differed" not in page
+    # With the status filter: the draft made from the event is left out.
+    page = client.get(changelist_url(), {"editor_only": "left", "status__exact": "draft"}).text
+    assert "Valbruna" in page and "Flood toll climbs" not in page
