@@ -85,9 +85,12 @@ class User(Versioned, AbstractUser):
     def slug_shows_login_name(self):
         """Whether the author page's address is the login name (slugs made before the name
         stopped being their source), and is not also the public name's."""
-        login = slugify(self.username)
-        derived = self.slug == login or re.fullmatch(rf"{re.escape(login)}-\d+", self.slug)
-        return bool(derived) and not self.slug.startswith(slugify(self.public_name) or "\0")
+
+        def made_from(name):
+            base = slugify(name)
+            return bool(base and re.fullmatch(rf"{re.escape(base)}(-\d+)?", self.slug))
+
+        return made_from(self.username) and not made_from(self.public_name)
 
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"slug": self.slug})

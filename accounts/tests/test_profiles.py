@@ -138,3 +138,6 @@ def test_an_author_page_address_made_from_the_login_name_is_pointed_out(admin_cl
     assert "/author/jq_login/ is the login name" in admin_client.get(account).text
     User.objects.filter(pk=member.pk).update(slug="rosa-marchetti")
     assert "is the login name" not in admin_client.get(account).text
+    # A login name the person also chose as their public name is theirs to show.
+    assert not User(username="rosa", display_name="Rosa", slug="rosa-2").slug_shows_login_name
+    assert User(username="rosa", display_name="Rosa M", slug="rosa-2").slug_shows_login_name
