@@ -259,6 +259,23 @@ class ArticleAuthorInline(LabelledTabularInline):
     verbose_name = "byline"
     verbose_name_plural = "Bylines (first is the lead; you are added if you leave this empty)"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if policy.can_edit_others(request.user):
+            return formset
+        own = request.user.pk
+
+        class OwnBylineStays(formset):
+            # save_related gives a writer's own byline back: no Delete box that would lie.
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields and form.instance.author_id == own:
+                    form.fields["DELETE"] = forms.BooleanField(
+                        required=False, disabled=True, widget=forms.HiddenInput
+                    )
+
+        return OwnBylineStays
+
 
 class CorrectionInline(admin.StackedInline):
     model = Correction

@@ -276,3 +276,19 @@ def test_recover_deleted_articles_is_offered_only_to_editors(client_for, request
     recover = reverse("admin:articles_article_recoverlist")
     assert (recover in page) == (role == "editor")
     assert client.get(recover).status_code == (200 if role == "editor" else 403)
+
+
+@pytest.mark.parametrize("role", ["contributor", "author"])
+def test_a_writer_is_offered_no_delete_box_for_their_own_byline(client_for, request, role):
+    """Saving puts a writer's own byline back, so the form offers no box that would not
+    delete it; a co-author's byline keeps its box, and an editor gets every box."""
+    writer, colleague = request.getfixturevalue(role), UserFactory(role="Author")
+    article = ArticleFactory(authors=[writer, colleague])
+    page = client_for(writer).get(change_url(article)).text
+    assert 'type="checkbox" name="author_links-0-DELETE"' not in page
+    assert 'type="checkbox" name="author_links-1-DELETE"' in page
+    data = article_form_data(article, **{"author_links-0-DELETE": "on"})
+    assert client_for(writer).post(change_url(article), data).status_code == 302
+    assert list(article.authors.all()) == [writer, colleague]
+    page = client_for(request.getfixturevalue("editor")).get(change_url(article)).text
+    assert 'type="checkbox" name="author_links-0-DELETE"' in page
