@@ -83,6 +83,22 @@ class UserAdmin(UploadAdminMixin, ConcurrentAdmin, BaseUserAdmin):
     actions = ["approve"]
     formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
     revision_exclude = ("password", "last_login")
+    # A public name at creation, so the new member's bylines and author page start right.
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "display_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Public profile", {"fields": ("profile_link", "display_name", "slug", "bio", "avatar")}),

@@ -141,3 +141,19 @@ def test_an_author_page_address_made_from_the_login_name_is_pointed_out(admin_cl
     # A login name the person also chose as their public name is theirs to show.
     assert not User(username="rosa", display_name="Rosa", slug="rosa-2").slug_shows_login_name
     assert User(username="rosa", display_name="Rosa M", slug="rosa-2").slug_shows_login_name
+
+
+def test_an_account_added_in_the_admin_takes_its_public_name_there(admin_client):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "jq_new",
+            "display_name": "Ines Duarte",
+            "usable_password": "true",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    member = User.objects.get(username="jq_new")
+    assert (member.byline, member.slug) == ("Ines Duarte", "ines-duarte")
