@@ -37,8 +37,8 @@ def public_name_warnings(profile):
     if profile.slug_shows_login_name:
         warnings.append(
             f"The author page address /author/{profile.slug}/ is the login name, which "
-            "readers should not see: an editor can change the author slug in the account's "
-            "Public profile (links to the old address then stop working)."
+            "readers should not see: an administrator changes the “author slug” on the "
+            "account's page, under Public profile (links to the old address then stop working)."
         )
     return warnings
 
