@@ -24,7 +24,7 @@ from aiblogger.concurrency import ConcurrentAdmin, bump
 from aiblogger.images import ImageUploadField
 from aiblogger.uploads import UploadAdminMixin
 
-from . import hooks, policy, publishing
+from . import policy, publishing
 from .markdown import render_markdown
 from .models import (
     BODY_MAX_CHARS,
@@ -412,9 +412,6 @@ class ArticleAdmin(EngineSearchMixin, LargeListMixin, UploadAdminMixin, Concurre
         else:
             paginator.BOUND = self.combined_count_bound
         return paginator
-
-    def get_list_filter(self, request):
-        return (*super().get_list_filter(request), *hooks.admin_list_filters)
 
     def get_ordering(self, request):
         """By an author: newest story first (by id). The author's bylines are then read

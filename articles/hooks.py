@@ -10,7 +10,6 @@ detail_select_related: relations the reader's article page loads with the articl
 related_stories: callables(article) -> precomputed related article ids, nearest first, or None.
 detail_loaders: callables(article) that read onto the article what its page shows, so
     the article, kept in the cache until the next public change, carries it.
-admin_list_filters: list filters added to the admin's article list, after its own.
 """
 
 prepublish_checks = []
@@ -20,4 +19,3 @@ jsonld_extras = []
 detail_select_related = []
 related_stories = []
 detail_loaders = []
-admin_list_filters = []

@@ -32,25 +32,9 @@ from articles.search import ITEMS
 from articles.search.admin import EngineSearchMixin
 
 from . import fetch, placing
-from .drafts import make_draft, with_editor_only
+from .drafts import make_draft
 from .models import Cluster, DraftSource, Item, Source
 from .tasks import poll_source_task
-
-
-class EditorOnlyFilter(admin.SimpleListFilter):
-    """On the article list: stories that still carry the drafter's editor-only text (older
-    than the publish check that refuses it). Reads every body, so only when chosen."""
-
-    title = "editor-only notes"
-    parameter_name = "editor_only"
-
-    def lookups(self, request, model_admin):
-        return [("left", "Left in")]
-
-    def queryset(self, request, queryset):
-        if self.value() != "left":
-            return queryset
-        return queryset.filter(pk__in=[pk for pk, _title, _parts in with_editor_only(queryset)])
 
 
 class SourceForm(forms.ModelForm):

@@ -11,7 +11,7 @@ class NewswireConfig(AppConfig):
         from articles import hooks
         from articles.models import Article
 
-        from . import admin, drafts, tasks
+        from . import drafts, tasks
 
         hooks.prepublish_checks.append(drafts.headline_warnings)
         hooks.prepublish_checks.append(drafts.copy_warnings)
@@ -19,7 +19,6 @@ class NewswireConfig(AppConfig):
         hooks.publish_blockers.append(drafts.copy_warnings)
         hooks.prepublish_checks.append(drafts.editor_only_left)
         hooks.publish_refusals.append(drafts.editor_only_left)
-        hooks.admin_list_filters.append(admin.EditorOnlyFilter)
         hooks.jsonld_extras.append(drafts.jsonld_is_based_on)
         hooks.detail_select_related.append("assist")
         hooks.related_stories.append(drafts.related_ids)

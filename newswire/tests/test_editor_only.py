@@ -233,15 +233,3 @@ def test_a_command_lists_published_stories_that_still_carry_it(old_stories):
     out = StringIO()
     call_command("editor_only_left", stdout=out)
     assert out.getvalue() == "No published or scheduled story carries editor-only text.\n"
-
-
-def test_the_article_list_filters_stories_with_it_left_in(client_for, editor, old_stories):
-    client = client_for(editor)
-    page = client.get(changelist_url()).text
-    assert "By editor-only notes" in page and "?editor_only=left" in page
-    page = client.get(changelist_url(), {"editor_only": "left"}).text
-    assert "Flood toll climbs" in page and "Bridge reopens" in page
-    assert "Reports differed" not in page
-    # With the status filter: the draft made from the event is left out.
-    page = client.get(changelist_url(), {"editor_only": "left", "status__exact": "draft"}).text
-    assert "Valbruna" in page and "Flood toll climbs" not in page
