@@ -579,6 +579,55 @@ def test_a_headline_naming_only_what_the_event_lacks_is_another_story(monkeypatc
     assert engine.score(lisbon, event)[0] == 0.99
 
 
+def test_a_follow_up_whose_headline_carries_the_events_heaviest_words_joins(monkeypatch):
+    """unseen2 (read as development data): "Hamburg port strike ends; pay talks resume
+    Thursday in Bremen" stayed out of the strike's event (learned decision 0.33). A headline
+    that carries the event's HEADLINE_WORDS heaviest words, with a name of the story's own in
+    common, joins as at the threshold, within HEADLINE_WORDS_GAP_DAYS; a country alone in
+    common, or two days on, is not enough."""
+    story = [
+        doc(1, "Hamburg port strike halts container ships",
+            "Dockworkers at the port of Hamburg walked out on Monday over pay.", source=1),
+        doc(2, "Hamburg port strike enters its second day",
+            "Ships queue in the North Sea as dockworkers stay out.", source=2, hours=8),
+        doc(3, "Hamburg port strike: exporters count the cost",
+            "Carmakers and chemical firms wait for parts held at the docks.", source=3, hours=12),
+    ]  # fmt: skip
+    others = [doc(10 + n, t, t + ".", source=10 + n, hours=n) for n, t in enumerate(TOPICS)]
+    ends = doc(
+        4,
+        "Hamburg port strike ends; pay talks resume Thursday in Bremen",
+        "Unions and employers agreed to meet again; the first ships left on Wednesday.",
+        source=4,
+        hours=30,
+    )
+    engine = events.Engine(story + others + [ends])
+    for report in story:
+        engine._join(report, "strike")
+    event = engine.events["strike"]
+    sums = event.mono["en"]
+    assert set(sorted(sums, key=sums.get, reverse=True)[:3]) == {
+        "w:hamburg", "w:port", "w:strike",
+    }  # fmt: skip
+    assert {f for f in ends.cross if event.cross.get(f)} == {"e:hamburg"}
+    monkeypatch.setattr(events, "_probability", lambda features: 0.1)
+    assert engine.score(ends, event) == (events.JOIN_PROBABILITY, events.JOIN_PROBABILITY)
+    monkeypatch.setattr(events, "HEADLINE_WORDS", 0)
+    assert engine.score(ends, event)[0] == 0.1
+    monkeypatch.setattr(events, "HEADLINE_WORDS", 3)
+    ends.hours = 12 + 24 * 2  # two days after the event's latest report
+    assert engine.score(ends, event)[0] == 0.1
+    ends.hours = 30
+    assert engine.place(ends) == "strike"
+    # Only a country in common (Hamburg gone from the event, Germany in both): not enough.
+    country = events.Event("country", 0.0, 12.0, mono=event.mono, languages=event.languages)
+    country.cross = {"e:@DE": 1.0}
+    ends.cross = dict(ends.cross, **{"e:@DE": 0.5})
+    assert not engine.headline_words(ends, country, engine.pair(ends, country))
+    country.cross["e:hamburg"] = 1.0
+    assert engine.headline_words(ends, country, engine.pair(ends, country))
+
+
 def test_two_events_of_one_language_with_two_names_and_no_words_stay_apart(monkeypatch):
     """devreal_c: a data breach's event and a swine fever outbreak's (one day apart) merged
     through Germany and a number, with no word in common: in one language, two names are
