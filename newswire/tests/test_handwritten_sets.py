@@ -1,5 +1,5 @@
 """The hand-written labelled sets under newswire/tests/eval/ (independent/, devreal/, unseen/ to
-unseen5/): every committed JSON Lines file is byte for byte what its build script writes from
+unseen6/): every committed JSON Lines file is byte for byte what its build script writes from
 the items_*.txt beside it (so a hand edit of the texts without a rebuild fails here),
 evaluate_assist reads each, and the build refuses a file that breaks the format's rules."""
 
@@ -19,6 +19,7 @@ from newswire.tests.eval.unseen2 import build as unseen2
 from newswire.tests.eval.unseen3 import build as unseen3
 from newswire.tests.eval.unseen4 import build as unseen4
 from newswire.tests.eval.unseen5 import build as unseen5
+from newswire.tests.eval.unseen6 import build as unseen6
 
 SCRIPTS = {
     "independent": independent,
@@ -28,6 +29,7 @@ SCRIPTS = {
     "unseen3": unseen3,
     "unseen4": unseen4,
     "unseen5": unseen5,
+    "unseen6": unseen6,
 }
 
 
@@ -74,8 +76,9 @@ def test_evaluate_assist_reads_each_set(path):
         (unseen3, ["unr-", "uns-", "unt-"]),
         (unseen4, ["uni-", "unj-", "unk-"]),
         (unseen5, ["unl-", "unm-", "unn-"]),
+        (unseen6, ["uno-", "unp-", "unq-"]),
     ],
-    ids=["devreal", "unseen", "unseen2", "unseen3", "unseen4", "unseen5"],
+    ids=["devreal", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6"],
 )
 def test_a_set_of_parts_is_its_parts_in_order(script, prefixes):
     parts = [spec.folder / spec.out for spec in script.SETS]

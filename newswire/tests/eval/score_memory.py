@@ -18,8 +18,9 @@ script's own, never another's.
 
 Only development data: dev.jsonl, devreal/, and the held-out sets that have informed
 decisions already (heldout.jsonl, independent/, unseen/ to unseen3/, read as development data
-since the fourth round, ROUNDS.md). unseen4/ and unseen5/ are never listed: they are the
-held-out sets read once before and once after a round.
+since the fourth round; unseen4/ and unseen5/ since they judged the headline round,
+ROUNDS.md). unseen6/ is never listed: it is the held-out set read once before and once after
+the next round.
 """
 
 import copy
@@ -43,6 +44,8 @@ SETS = {
     "unseen": EVAL / "unseen" / "unseen.jsonl",
     "unseen2": EVAL / "unseen2" / "unseen2.jsonl",
     "unseen3": EVAL / "unseen3" / "unseen3.jsonl",
+    "unseen4": EVAL / "unseen4" / "unseen4.jsonl",
+    "unseen5": EVAL / "unseen5" / "unseen5.jsonl",
     "devreal": EVAL / "devreal" / "devreal.jsonl",
     **{f"devreal_{p}": EVAL / "devreal" / f"devreal_{p}.jsonl" for p in "abcdefgh"},
 }
@@ -50,8 +53,10 @@ PARTS = {  # the older held-out sets' parts: --sets parts
     **{f"unseen_{p}": EVAL / "unseen" / f"unseen_{p}.jsonl" for p in "xyz"},
     **{f"unseen2_{p}": EVAL / "unseen2" / f"unseen2_{p}.jsonl" for p in "uvw"},
     **{f"unseen3_{p}": EVAL / "unseen3" / f"unseen3_{p}.jsonl" for p in "rst"},
+    **{f"unseen4_{p}": EVAL / "unseen4" / f"unseen4_{p}.jsonl" for p in "ijk"},
+    **{f"unseen5_{p}": EVAL / "unseen5" / f"unseen5_{p}.jsonl" for p in "lmn"},
 }
-FORBIDDEN = ("unseen4", "unseen5")
+FORBIDDEN = ("unseen6",)
 assert not any(word in str(path) for path in {**SETS, **PARTS}.values() for word in FORBIDDEN)
 
 
