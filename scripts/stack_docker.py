@@ -148,6 +148,8 @@ def search_config(
         search_log_dir=log_dir,
         search_run_dir=run_dir,
         search_mem_limit=os.environ.get("SEARCH_MEM_LIMIT", "256M"),
+        # The app's language (its settings' default when .env sets none): the stemmer.
+        search_language_code=os.environ.get("LANGUAGE_CODE", "en-gb"),
     )
 
 

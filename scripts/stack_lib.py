@@ -168,7 +168,11 @@ class Stack:
         from articles.search.sphinx import LocalSearchd
 
         if self.searchd is None:
-            self.searchd = LocalSearchd(self.tmp / "searchd", self.search_port)
+            # The app's LANGUAGE_CODE (its settings' default when the stack sets none).
+            language = self.env.get("LANGUAGE_CODE", "en-gb")
+            self.searchd = LocalSearchd(
+                self.tmp / "searchd", self.search_port, language_code=language
+            )
         self.searchd.start()
 
     def stop_search(self):

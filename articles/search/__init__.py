@@ -32,10 +32,14 @@ says so (503), editors get the list without the search.
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
 
+import jinja2
+import snowballstemmer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -188,7 +192,8 @@ class Result:
     def snippets(self):
         """{id: highlighted snippet} for this page's rows, from the database's text."""
         texts = self.collection.texts(self.ids)
-        return {pk: snippet(text, self.query.terms) for pk, text in texts.items()}
+        stemmer = backend().stemmer()
+        return {pk: snippet(text, self.query.terms, stemmer=stemmer) for pk, text in texts.items()}
 
 
 def search(text, *, filters=None, order="relevance", offset=0, limit=20, collection=ARTICLES):
@@ -309,6 +314,102 @@ def backend():
     return _backend(settings.SEARCH_URL)
 
 
+# -- word forms ----------------------------------------------------------------------------
+
+CONFIG_TEMPLATE = Path(__file__).with_name("sphinx.conf.j2")
+
+
+@cache
+def _stemmers():
+    """{primary language subtag: Snowball algorithm}: the table in sphinx.conf.j2, the
+    template searchd's configuration is rendered from (here, in the tests and by Ansible),
+    so the engine and the highlighting stem alike."""
+    tree = jinja2.Environment().parse(CONFIG_TEMPLATE.read_text())  # noqa: S701 - parsed only
+    for node in tree.find_all(jinja2.nodes.Assign):
+        if node.target.name == "stemmers":
+            return node.node.as_const()
+    raise LookupError(f"no stemmers table in {CONFIG_TEMPLATE}")
+
+
+def stemmer_of(language_code=None):
+    """The Snowball algorithm of a language code (the site's LANGUAGE_CODE when None):
+    "en-gb" is "english", "de" "german"; None for a language without one."""
+    language_code = language_code or settings.LANGUAGE_CODE
+    return _stemmers().get(language_code.split("-")[0].lower())
+
+
+_stemmer_objects = threading.local()  # a Snowball stemmer keeps state: one per thread
+
+
+@lru_cache(maxsize=50_000)
+def stem(algorithm, word):
+    """A lower-case word's stem by a Snowball algorithm ("porter": FTS5's Porter stemmer,
+    which sees words without their diacritics); remembered, as words recur."""
+    stemmer = getattr(_stemmer_objects, algorithm, None)
+    if stemmer is None:
+        stemmer = snowballstemmer.stemmer(algorithm)
+        setattr(_stemmer_objects, algorithm, stemmer)
+    return stemmer.stemWord(fold(word) if algorithm == "porter" else word)
+
+
+def fold(word):
+    """The word without diacritics ("café" is "cafe")."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+# Letters with diacritics by the letter they fold to ("a": "àáâãäå..."), for candidates.
+_ACCENTED = {}
+for _code in range(0xC0, 0x180):
+    _base = fold(chr(_code).lower())
+    if len(_base) == 1 and _base.isascii() and _base.isalpha():
+        _ACCENTED[_base] = "".join(dict.fromkeys(_ACCENTED.get(_base, "") + chr(_code).lower()))
+
+
+def _loosely(text):
+    """A pattern for text in any case and with or without diacritics ("hau": "Häu")."""
+    return "".join(
+        f"[{char}{_ACCENTED[char]}]" if char in _ACCENTED else re.escape(char) for char in text
+    )
+
+
+class Forms:
+    """Whether a word is a form of one of the query's words: the word itself (any case),
+    or, with a stemmer, a word of the same stem ("flooding" for "floods").
+
+    Only the words that begin as a query word or its stem does (their first PREFIX
+    letters, in any case, diacritics aside: one regular expression finds them) are
+    stemmed, so a long text costs a few stems, not one per word.
+    """
+
+    PREFIX = 3
+
+    def __init__(self, terms, stemmer=None):
+        self.exact = {term.lower() for term in terms if term}
+        self.stemmer = stemmer
+        self.stems = {stem(stemmer, term) for term in self.exact} if stemmer else set()
+        starts = self.exact | {fold(each)[: self.PREFIX] for each in self.stems if each}
+        alternatives = "|".join(_loosely(each) for each in sorted(starts, key=len, reverse=True))
+        self.candidates = alternatives and re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+
+    def __call__(self, word):
+        lowered = word.lower()
+        if lowered in self.exact:
+            return True
+        if not self.stems or not self.candidates.match(word):
+            return False
+        return stem(self.stemmer, lowered) in self.stems
+
+    def first(self, text):
+        """Where in the text the first form of a query word begins; None without one."""
+        if self.candidates:
+            for match in self.candidates.finditer(text):
+                if self(match[0]):
+                    return match.start()
+        return None
+
+
 # -- snippets ------------------------------------------------------------------------------
 
 # Markdown's marks: line starts (headings, quotes, list items), emphasis, links' targets.
@@ -317,15 +418,20 @@ _MARKDOWN_RE = re.compile(
 )
 
 
-def snippet(text, terms, words=SNIPPET_WORDS):
+_WORD_RE_PLAIN = re.compile(r"\w+")
+
+
+def snippet(text, terms, words=SNIPPET_WORDS, *, stemmer=None):
     """About `words` words of text around the first matched term, HTML-escaped, with
-    every matched term wrapped in <mark>. Safe to put into a page as it is."""
+    every matched term wrapped in <mark>: every form of it with a stemmer (a Snowball
+    algorithm, the engine's: Backend.stemmer()). Safe to put into a page as it is."""
     plain = " ".join(_MARKDOWN_RE.sub(" ", text).split())
-    lowered = {term.lower() for term in terms}
     tokens = re.split(r"(\w+)", plain)
     # tokens alternate: separator, word, separator, word, ..., separator
     word_positions = list(range(1, len(tokens), 2))
-    first = next((n for n, i in enumerate(word_positions) if tokens[i].lower() in lowered), 0)
+    is_form = Forms(terms, stemmer)
+    at = is_form.first(plain)
+    first = 0 if at is None else len(_WORD_RE_PLAIN.findall(plain, 0, at))
     start = max(0, first - words // 3)
     chosen = word_positions[start : start + words]
     if not chosen:
@@ -333,7 +439,7 @@ def snippet(text, terms, words=SNIPPET_WORDS):
     pieces = []
     for i in range(chosen[0], chosen[-1] + 1):
         piece = escape(tokens[i])
-        if i % 2 and tokens[i].lower() in lowered:
+        if i % 2 and is_form(tokens[i]):
             piece = f"<mark>{piece}</mark>"
         pieces.append(piece)
     prefix = "… " if start else ""

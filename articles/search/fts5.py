@@ -7,11 +7,13 @@ development and SQLite test runs: one process, one file, no server. A site on
 MariaDB sets SEARCH_URL to the production engine.
 """
 
+import re
+
 from django.db import DatabaseError, connection, transaction
 
 from articles.models import Article, ArticleAuthor
 
-from . import SearchUnavailable, freshness_sql
+from . import SearchUnavailable, freshness_sql, stemmer_of
 from .collections import COLLECTIONS
 
 
@@ -27,8 +29,44 @@ def match_expression(query):
     return " NOT ".join([found, *map(quoted, query.excluded)])
 
 
+# FTS5's one stemmer is English (Porter's): a site in English matches word forms,
+# any other language exact words (diacritics aside).
+PORTER = "porter unicode61 remove_diacritics 2"
+EXACT = "unicode61 remove_diacritics 2"
+
+
+def tokenize():
+    """The tokenizer the site's LANGUAGE_CODE asks for."""
+    return PORTER if stemmer_of() == "english" else EXACT
+
+
+def _tokenizer_of(cursor, table):
+    """The tokenizer a table was made with (its CREATE statement's)."""
+    cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [table])
+    row = cursor.fetchone()
+    found = re.search(r"tokenize\s*=\s*'([^']*)'", row[0] if row else "")
+    return found and found[1]
+
+
+def _follow_language(cursor, collection):
+    """Make the collection's table again, empty, when the site's language asks for
+    another tokenizer than it was made with (LANGUAGE_CODE changed); True if it did."""
+    table, wanted = collection.fts_table, tokenize()
+    if _tokenizer_of(cursor, table) == wanted:
+        return False
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    columns = ", ".join(collection.fields)
+    cursor.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({columns}, tokenize = '{wanted}')")
+    return True
+
+
 class Backend:
     transactional = True  # written in the row's own transaction
+
+    @staticmethod
+    def stemmer():
+        """The Snowball algorithm that stems as the tokenizer does ("porter"), or None."""
+        return "porter" if tokenize() == PORTER else None
 
     def _check(self):
         if connection.vendor != "sqlite":
@@ -131,10 +169,13 @@ class Backend:
         )
 
     def rebuild(self, collection, progress=None):
+        """Empty the table (made again with the tokenizer the site's language asks
+        for, if it changed) and write every row."""
         self._check()
         written = 0
         self.clear(collection)
         with connection.cursor() as cursor:
+            _follow_language(cursor, collection)
             for docs in collection.documents():
                 self._insert(cursor, collection, docs)
                 written += len(docs)
@@ -146,11 +187,13 @@ class Backend:
         """Rows missing from the index and index rows with no row; fixed.
 
         FTS5 rows carry no time of change, so a stale row is found only by a
-        rebuild; in one SQLite file a write is in the row's own commit anyway.
+        rebuild; in one SQLite file a write is in the row's own commit anyway. A table
+        made for another language is made again and refilled (every row "missing").
         """
         self._check()
         table, rows = collection.fts_table, collection.model()._meta.db_table
         with connection.cursor() as cursor:
+            _follow_language(cursor, collection)
             cursor.execute(f"SELECT id FROM {rows} WHERE id NOT IN (SELECT rowid FROM {table})")  # noqa: S608
             missing = [row[0] for row in cursor.fetchall()]
             cursor.execute(f"SELECT rowid FROM {table} WHERE rowid NOT IN (SELECT id FROM {rows})")  # noqa: S608

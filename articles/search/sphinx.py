@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 import jinja2
 import MySQLdb
+from django.conf import settings
 
-from . import MAX_MATCHES, SearchUnavailable, freshness_sql
+from . import CONFIG_TEMPLATE, MAX_MATCHES, SearchUnavailable, freshness_sql, stemmer_of
 from .collections import timestamp
 
-CONFIG_TEMPLATE = Path(__file__).with_name("sphinx.conf.j2")
 # A query slower than this is a hung engine: readers get "search is unavailable".
 READ_TIMEOUT = 3
 # A rebuild's writes wait this long: searchd holds them while it saves a full RAM
@@ -58,13 +58,18 @@ NEWEST_MATCHES = 10_000
 ITEMS_INDEX = "newswire_items"
 
 
-def render_config(*, host, port, data_dir, log_dir, run_dir, index="articles", mem_limit="256M"):
-    """searchd's configuration, from the template the Ansible role also renders."""
+def render_config(
+    *, host, port, data_dir, log_dir, run_dir, index="articles", mem_limit="256M",
+    language_code=None,
+):  # fmt: skip
+    """searchd's configuration, from the template the Ansible role also renders. Its
+    stemmer follows language_code (the site's LANGUAGE_CODE when None)."""
     template = jinja2.Template(CONFIG_TEMPLATE.read_text(), undefined=jinja2.StrictUndefined)
     return template.render(
         search_listen_address=host, search_port=port, search_data_dir=data_dir,
         search_log_dir=log_dir, search_run_dir=run_dir, search_index=index,
         search_mem_limit=mem_limit,
+        search_language_code=language_code or settings.LANGUAGE_CODE,
     )  # fmt: skip
 
 
@@ -152,6 +157,12 @@ class Backend:
 
     def ping(self):
         self._run([("SHOW STATUS LIKE 'uptime'", None)])
+
+    @staticmethod
+    def stemmer():
+        """The Snowball algorithm searchd stems with (its configuration's): the site
+        language's, None for a language without one."""
+        return stemmer_of()
 
     def index_of(self, collection):
         """The RT index of a collection: SEARCH_URL's for the articles, ITEMS_INDEX beside it."""
@@ -335,9 +346,12 @@ class LocalSearchd:
     `search`); this starts the same binary with the same configuration template.
     """
 
-    def __init__(self, directory, port, host="127.0.0.1", binary="searchd", mem_limit="64M"):
+    def __init__(
+        self, directory, port, host="127.0.0.1", binary="searchd", mem_limit="64M",
+        language_code=None,
+    ):  # fmt: skip
         self.directory, self.port, self.host, self.binary = Path(directory), port, host, binary
-        self.mem_limit = mem_limit
+        self.mem_limit, self.language_code = mem_limit, language_code
         self.config = self.directory / "sphinx.conf"
 
     @property
@@ -350,7 +364,7 @@ class LocalSearchd:
         self.config.write_text(
             render_config(
                 host=self.host, port=self.port, data_dir=where, log_dir=where, run_dir=where,
-                mem_limit=self.mem_limit,
+                mem_limit=self.mem_limit, language_code=self.language_code,
             )
         )  # fmt: skip
         # searchd forks into the background once it listens; its exit code says if it did.

@@ -64,6 +64,17 @@ def test_the_desk_finds_items_by_headline_summary_and_author_newest_first(admin_
     assert re.findall(r"<strong>([^<]+)</strong><br>", response.text) == ["Volcano erupts"]
 
 
+def test_the_desk_finds_word_forms_of_headline_and_summary_words(admin_client, source):
+    now = timezone.now()
+    item(source, 1, title="Rivers flooded", summary="Towns evacuated.", first_seen_at=now)
+    item(source, 2, title="Polls open", summary="Two elections today.", first_seen_at=now)
+    item(source, 3, title="Council budget", summary="Rates rise.", first_seen_at=now)
+    assert listed(admin_client, "flooding") == ["Rivers flooded"]
+    assert listed(admin_client, "election") == ["Polls open"]
+    assert listed(admin_client, '"river floods"') == ["Rivers flooded"]
+    assert listed(admin_client, "towns -flood") == []
+
+
 def test_polled_items_are_found_and_a_changed_headline_replaces_the_old(admin_client, feed_server):
     feed = [("w-1", "Storm reaches the coast", "https://wire.example/1", "Gales expected.")]
     url = feed_server.add("/wire", rss(feed), conditional=False)
