@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_ONLY = ("wordllama", "numpy", "py3langid", "snowballstemmer", "babel")
+WORKER_ONLY = ("wordllama", "numpy", "py3langid", "babel")
 
 BLOCKED_START = """
 import importlib.abc, sys
