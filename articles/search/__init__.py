@@ -17,6 +17,11 @@ Behind it one backend per engine, chosen by settings.SEARCH_URL:
 Two collections (collections.py) are indexed: the articles, and the newswire
 desk's items (search.search(..., collection=search.ITEMS), for the desk's list).
 
+Words match in their other forms ("floods" finds "flooded"), by the stemmer of the
+site's LANGUAGE_CODE (stemmer_of(): the table in sphinx.conf.j2; FTS5 has Porter's
+English one only), and the snippets mark every form (Forms). After changing
+LANGUAGE_CODE: `manage.py search_index --rebuild`.
+
 The index holds every article (drafts too, for the admin); readers' searches ask
 only for stories public now, so a scheduled story appears when it is due. Article
 changes reach the index after their commit (index_after_commit, called by

@@ -1,10 +1,12 @@
 """Search backend: SQLite's FTS5, in the site's own database (the embedded default).
 
 The index is a virtual table per collection, one row per article (articles_search,
-articles' migration 0008) or newswire item (newswire_item_search, newswire's 0011),
-its rowid the row's id; filters and order read the model's table beside it. For
-development and SQLite test runs: one process, one file, no server. A site on
-MariaDB sets SEARCH_URL to the production engine.
+articles' migrations 0008 and 0011) or newswire item (newswire_item_search,
+newswire's 0011 and 0017), its rowid the row's id; filters and order read the
+model's table beside it. An English site's tables stem with Porter's stemmer (word
+forms match), any other language's match exact words (tokenize(); rebuild and
+reconcile follow a change). For development and SQLite test runs: one process, one
+file, no server. A site on MariaDB sets SEARCH_URL to the production engine.
 """
 
 import re

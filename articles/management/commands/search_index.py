@@ -2,7 +2,8 @@
 items (articles.search).
 
 --rebuild empties the indexes and writes every article and item, with a progress
-bar (after a restore, a new engine host, or a change of the index's fields).
+bar (after a restore, a new engine host, a change of the index's fields, or of
+LANGUAGE_CODE, whose stemmer the indexes use).
 --reconcile (nightly, by the aiblogger-search-reconcile timer) compares the
 rows with the indexes, repairs what differs and says what it repaired: a write
 the engine missed while it was down, a deleted story still indexed.
