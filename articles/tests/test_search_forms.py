@@ -79,18 +79,6 @@ def test_the_exact_headline_still_comes_first_among_other_forms(client):
     assert len(results) == 7  # the other forms are found too, after it
 
 
-def test_the_exact_form_ranks_above_other_forms(client):
-    if not isinstance(search.backend(), sphinx.Backend):
-        pytest.skip("only the server engine indexes exact forms beside the stems")
-    other_stories()
-    story("Harbour report", body="The storm flooded the quay.")
-    story("Harbour notes", body="The storm floods the quay.")
-    story("Harbour diary", body="The storm was flooding the quay.")
-    # Equal otherwise, so the newest would come first (Harbour diary).
-    assert found(client, "floods") == ["Harbour notes", "Harbour diary", "Harbour report"]
-    assert found(client, "flooded")[0] == "Harbour report"
-
-
 def test_a_quoted_phrase_is_still_a_phrase_of_word_forms(client):
     other_stories()
     story("Commuters stranded", body="The flooded road was closed.")
@@ -139,7 +127,6 @@ def test_searchds_configuration_stems_in_the_sites_language(tmp_path):
 
     german = render("de-de")
     assert german.count("morphology = libstemmer_german") == 2
-    assert german.count("index_exact_words = 1") == 2
     # An index keeps the morphology it was made with: another language, other files.
     assert f"path = {tmp_path}/articles_german\n" in german
     assert f"path = {tmp_path}/newswire_items_german\n" in german
