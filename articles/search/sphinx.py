@@ -303,9 +303,13 @@ class Backend:
             written += len(docs)
             if progress:
                 progress(len(docs))
-        # Save the RAM chunk to disk and merge the disk chunks (in the background).
+        # Turn the RAM chunk into a disk chunk and merge the disk chunks (in the background):
+        # a rebuild leaves no RAM chunk beside them, which every search reads too. At 1M
+        # articles that halved a word in every story (7 -> 3.5 ms p50), bench helper
+        # 2026-12-06, one side-by-side run at load 4.7 (FLUSH RTINDEX kept a 184 MB RAM chunk).
         index = self.index_of(collection)
-        self._run([(f"FLUSH RTINDEX {index}", None), (f"OPTIMIZE INDEX {index}", None)], bulk=True)
+        statements = [(f"FLUSH RAMCHUNK {index}", None), (f"OPTIMIZE INDEX {index}", None)]
+        self._run(statements, bulk=True)
         return written
 
     def _indexed(self, collection, first, last):

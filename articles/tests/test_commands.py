@@ -26,6 +26,7 @@ from articles.management.commands.seed_demo import (
 from articles.markdown import render_markdown
 from articles.models import Article, Checkpoint, Section
 from articles.pagecache import public_cache_generation
+from articles.search import sphinx
 from articles.tests.factories import ArticleFactory
 from newswire.models import Item, Source
 
@@ -211,6 +212,10 @@ def test_search_index_rebuilds_and_reconciles_and_says_so():
     assert out == "Search index rebuilt: 3 articles, 1 newswire item.\n"
     assert sorted(search.search("harbour").ids) == sorted(story.pk for story in stories)
     assert search.search("harbour", collection=search.ITEMS).ids == [item.pk]
+    if isinstance(search.backend(), sphinx.Backend):
+        # The rebuilt index is on disk, with no RAM chunk beside it for every search to read.
+        status = dict(search.backend()._run([("SHOW INDEX articles STATUS", None)]))
+        assert int(status["disk_chunks"]) >= 1 and int(status["ram_chunk"]) < 1024, status
 
 
 def test_search_index_without_an_engine_exits_with_one_line(settings):
