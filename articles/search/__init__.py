@@ -397,6 +397,10 @@ class Forms:
         starts = self.exact | {fold(each)[: self.PREFIX] for each in self.stems if each}
         alternatives = "|".join(_loosely(each) for each in sorted(starts, key=len, reverse=True))
         self.candidates = alternatives and re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+        # The same in Markdown source, where "_" (emphasis) parts words, as it does once removed.
+        self.in_markdown = alternatives and re.compile(
+            rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE
+        )
 
     def __call__(self, word):
         lowered = word.lower()
@@ -424,21 +428,70 @@ _MARKDOWN_RE = re.compile(
 
 
 _WORD_RE_PLAIN = re.compile(r"\w+")
+# Characters of text read around the first match per snippet word: far more than a word
+# and its spaces, so the window holds the snippet whatever Markdown it carries.
+_WINDOW_CHARS_A_WORD = 40
+
+
+def _plain(text, start=0, end=None):
+    """text[start:end] without Markdown's marks, its spaces collapsed. start and end lie
+    on whitespace, so no mark is cut (a link's target holds none); with `pos`, a line
+    start is only a real one."""
+    end = len(text) if end is None else end
+    pieces, at = [], start
+    for mark in _MARKDOWN_RE.finditer(text, start, end):
+        pieces += (text[at : mark.start()], " ")
+        at = mark.end()
+    pieces.append(text[at:end])
+    return " ".join("".join(pieces).split())
+
+
+def _first_shown(text, is_form):
+    """Where in Markdown source the first form of a query word that a reader sees begins
+    (not in a link's target), or None."""
+    if not is_form.in_markdown:
+        return None
+    for match in is_form.in_markdown.finditer(text):
+        if is_form(match[0]):
+            token_start = _whitespace_before(text, match.start() - 1)
+            if "](" not in text[token_start : match.start()]:
+                return match.start()
+    return None
+
+
+def _whitespace_before(text, at):
+    """Where the last space or line break at or before `at` is (0 when none is)."""
+    if at <= 0:
+        return 0
+    return max(0, text.rfind(" ", 0, at + 1), text.rfind("\n", 0, at + 1))
+
+
+_SHOWN_WORD_RE = re.compile(r"[^\W_]")
 
 
 def snippet(text, terms, words=SNIPPET_WORDS, *, stemmer=None):
     """About `words` words of text around the first matched term, HTML-escaped, with
     every matched term wrapped in <mark>: every form of it with a stemmer (a Snowball
-    algorithm, the engine's: Backend.stemmer()). Safe to put into a page as it is."""
-    plain = " ".join(_MARKDOWN_RE.sub(" ", text).split())
+    algorithm, the engine's: Backend.stemmer()). Safe to put into a page as it is.
+
+    Only a window of the text around the first match is read, cut at spaces (so no
+    Markdown mark is cut in two): a 50,000-character body costs about what a short one
+    does."""
+    is_form = Forms(terms, stemmer)
+    found = _first_shown(text, is_form)
+    reach = words * _WINDOW_CHARS_A_WORD
+    start = 0 if found is None else _whitespace_before(text, found - reach)
+    end = _whitespace_before(text, (found or 0) + 2 * reach)
+    if end <= (found or 0) or len(text) - (found or 0) <= 2 * reach:
+        end = len(text)
+    plain = _plain(text, start, end)
     tokens = re.split(r"(\w+)", plain)
     # tokens alternate: separator, word, separator, word, ..., separator
     word_positions = list(range(1, len(tokens), 2))
-    is_form = Forms(terms, stemmer)
-    at = is_form.first(plain)
+    at = None if found is None else is_form.first(plain)
     first = 0 if at is None else len(_WORD_RE_PLAIN.findall(plain, 0, at))
-    start = max(0, first - words // 3)
-    chosen = word_positions[start : start + words]
+    begin = max(0, first - words // 3)
+    chosen = word_positions[begin : begin + words]
     if not chosen:
         return mark_safe("")  # noqa: S308 - empty
     pieces = []
@@ -447,9 +500,10 @@ def snippet(text, terms, words=SNIPPET_WORDS, *, stemmer=None):
         if i % 2 and is_form(tokens[i]):
             piece = f"<mark>{piece}</mark>"
         pieces.append(piece)
-    prefix = "… " if start else ""
-    if chosen[-1] == word_positions[-1]:
+    prefix = "… " if begin or _SHOWN_WORD_RE.search(text, 0, start) else ""
+    at_the_end = end == len(text) and chosen[-1] == word_positions[-1]
+    if at_the_end:
         pieces.append(escape(tokens[-1]))  # the text's last word: its full stop too
-    suffix = " …" if chosen[-1] < word_positions[-1] else ""
+    suffix = "" if at_the_end else " …"
     # Every piece of the text went through escape(); the only markup is our <mark>.
     return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308
