@@ -57,6 +57,7 @@ deploy-check: install ## `check --deploy` with production settings and a realist
 	DJANGO_CSRF_TRUSTED_ORIGINS=https://news.example.com \
 	SITE_URL=https://news.example.com \
 	DATABASE_URL=mysql://aiblogger:secret@127.0.0.1:3306/aiblogger \
+	SEARCH_URL=sphinx://127.0.0.1:9306/articles \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 docker-check: ## Validate docker-compose.yml (no Docker engine is needed)

@@ -17,6 +17,7 @@ PROD_ENV = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://news.example.com",
     "SITE_URL": "https://news.example.com",
     "DATABASE_URL": "mysql://aiblogger:secret@127.0.0.1:3306/aiblogger",
+    "SEARCH_URL": "sphinx://127.0.0.1:9306/articles",
 }
 
 
@@ -140,6 +141,21 @@ def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("search_url", "said"),
+    [
+        ("", "?: (articles.W001) SEARCH_URL is empty, so search uses SQLite's FTS5"),
+        ("elastic://es:9200", "?: (articles.E001) SEARCH_URL names an unknown engine"),
+    ],
+)
+def test_the_deploy_check_fails_without_a_search_engine_it_can_use(search_url, said):
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PROD_ENV, "SEARCH_URL": search_url}
+    )
+    assert result.returncode != 0
+    assert said in result.stderr
 
 
 def test_a_redis_cache_url_gets_the_fail_soft_backend_with_short_timeouts(tmp_path):
