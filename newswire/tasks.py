@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import dedupe, fetch
-from .models import Item, Source, due_sources
+from .models import Cluster, Item, Source, due_sources
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,32 @@ def sources_to_poll(*, force=False, source_id=None):
 
 
 def prune_items(days=None):
-    """Delete items past retention, except those a draft uses; return how many."""
-    ids = list(Item.objects.expired(days).values_list("pk", flat=True)[:50_000])
-    # Duplicates point at originals with SET NULL; the provenance rows PROTECT theirs.
-    deleted, _ = Item.objects.filter(pk__in=ids).delete()
+    """Delete items past retention, except those a draft uses; return how many. Their events
+    are recounted, and removed when no report is left (as the worker and the desk do)."""
+    rows = Item.objects.expired(days).values_list("pk", "cluster_id")[:50_000]
+    ids, events = set(), set()
+    for pk, event in rows:
+        ids.add(pk)
+        events.add(event)
+    with transaction.atomic():
+        # Events, then their reports, locked in the desk's and the worker's order; a report
+        # moved to another event since it was read waits for the next run.
+        locked = set(
+            Cluster.objects.select_for_update()
+            .filter(pk__in=events - {None})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ids = [
+            pk
+            for pk, event in Item.objects.select_for_update()
+            .filter(pk__in=ids)
+            .values_list("pk", "cluster_id")
+            if event is None or event in locked
+        ]
+        # Duplicates point at originals with SET NULL; the provenance rows PROTECT theirs.
+        deleted, _ = Item.objects.filter(pk__in=ids).delete()
+        Cluster.objects.filter(pk__in=locked).recount_or_remove()
     return deleted
 
 

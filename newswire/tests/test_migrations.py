@@ -1,7 +1,8 @@
 """Migrations 0014 and 0016: the items' own indexes on their event and on their source go
 (item_event_idx and item_unique_guid begin with the same columns and serve the foreign keys;
 item_event_idx also replaces item_event_sources_idx), and all comes back going backwards; the
-foreign keys stay throughout (on MariaDB they are not dropped and re-added: no table copy)."""
+foreign keys stay throughout (on MariaDB they are not dropped and re-added: no table copy).
+Migration 0018: each event's number of sources is filled, in batches, and goes back."""
 
 import pytest
 from django.db import connection
@@ -78,3 +79,59 @@ def test_the_sources_own_index_goes_and_comes_back():
     assert not indexes
     if connection.vendor == "mysql":
         assert keys_after == keys  # the same key, never dropped
+
+
+def _cluster_indexes():
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "newswire_cluster")
+    return {name: c["columns"] for name, c in found.items() if name.startswith("cluster_")}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_events_sources_are_filled_in_batches_and_go_back(monkeypatch):
+    from importlib import import_module
+
+    fill = import_module("newswire.migrations.0018_events_source_count")
+    monkeypatch.setattr(fill, "BATCH", 2)  # three events: two batches
+    latest = _latest()
+    try:
+        _migrate([("newswire", "0017_item_search_word_forms")])
+        assert "cluster_language_idx" in _cluster_indexes()
+        apps = (
+            MigrationExecutor(connection)
+            .loader.project_state(("newswire", "0017_item_search_word_forms"))
+            .apps
+        )
+        Source, Cluster = (
+            apps.get_model("newswire", "Source"),
+            apps.get_model("newswire", "Cluster"),
+        )
+        Item = apps.get_model("newswire", "Item")
+        sources = [
+            Source.objects.create(name=f"S{n}", feed_url=f"https://s{n}.example/rss")
+            for n in range(3)
+        ]
+        events = [Cluster.objects.create(title=f"E{n}", size=n) for n in range(3)]
+        told = {events[0]: [], events[1]: [sources[0]], events[2]: [sources[0], *sources]}
+        for event, by in told.items():
+            for n, source in enumerate(by):
+                Item.objects.create(
+                    source=source,
+                    guid=f"{event.pk}-{n}",
+                    guid_hash=f"{event.pk}-{n}",
+                    title="T",
+                    cluster=event,
+                )
+        _migrate(latest)
+        from newswire.models import Cluster as Now
+
+        counts = dict(Now.objects.values_list("title", "source_count"))
+        assert counts == {"E0": 0, "E1": 1, "E2": 3}
+        indexes = _cluster_indexes()
+        assert indexes["cluster_order_idx"] == ["source_count", "last_item_at", "id", "size"]
+        assert "cluster_language_idx" not in indexes
+        _migrate([("newswire", "0017_item_search_word_forms")])
+        assert "cluster_order_idx" not in _cluster_indexes()
+        assert "cluster_language_idx" in _cluster_indexes()
+    finally:
+        _migrate(latest)
