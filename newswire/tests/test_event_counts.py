@@ -1,14 +1,14 @@
 """An event's stored counts are its reports' after every writer: the events list orders by
-the number of sources (newswire/admin.py) and filters by the size, both stored by
-ClusterQuerySet.recount(). The writers: the worker's grouping, its placing a changed or
-given-back report again and its merges; the desk's split, move and emptying move;
-retention; a source's deletion (its reports go with it). Migration 0018's fill is in
-test_migrations.py."""
+the number of sources (newswire/admin.py) and filters by the size and by whether an editor
+placed a report there, all stored by ClusterQuerySet.recount(). The writers: the worker's
+grouping, its placing a changed or given-back report again and its merges; the desk's
+split, move, emptying move and give-back; retention; a source's deletion (its reports go
+with it). Migration 0018's fill is in test_migrations.py."""
 
 from datetime import timedelta
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from newswire import assist, placing
@@ -30,24 +30,31 @@ FLOOD_2 = ("River floods villages", "About 3,000 people left their homes as the 
 
 
 def stored_and_real():
-    """{event: (size, sources)} as stored, and as counted from its reports now."""
-    stored = {pk: (size, sources) for pk, size, sources in
-              Cluster.objects.values_list("pk", "size", "source_count")}  # fmt: skip
-    real = dict.fromkeys(stored, (0, 0))
+    """{event: (size, sources, placed by an editor)} as stored, and as counted from its
+    reports now."""
+    columns = ("pk", "size", "source_count", "desk_placed")
+    stored = {pk: rest for pk, *rest in Cluster.objects.values_list(*columns)}
+    real = dict.fromkeys(stored, [0, 0, False])
     counted = (
         Item.objects.filter(cluster__isnull=False)
         .values("cluster")
-        .annotate(size=Count("pk"), sources=Count("source", distinct=True))
+        .annotate(
+            size=Count("pk"),
+            sources=Count("source", distinct=True),
+            placed=Count("pk", filter=Q(desk_placed=True)),
+        )
         .order_by()
     )
-    real.update((row["cluster"], (row["size"], row["sources"])) for row in counted)
+    real.update(
+        (row["cluster"], [row["size"], row["sources"], row["placed"] > 0]) for row in counted
+    )
     return stored, real
 
 
 def assert_counts_true():
     stored, real = stored_and_real()
     assert stored == real
-    assert all(size for size, _sources in stored.values())  # no event left empty
+    assert all(size for size, _sources, _placed in stored.values())  # no event left empty
 
 
 @pytest.fixture
@@ -120,8 +127,11 @@ def test_the_desks_moves_recount_both_events(wire, editor, into):
 
 def test_giving_back_and_the_workers_placing_again_recount(wire, editor):
     split = placing.move_items(items=Item.objects.filter(pk=wire["rates"][1].pk), by=editor)
+    assert Cluster.objects.get(pk=split.event.pk).desk_placed
     assert_counts_true()
     placing.give_back(items=Item.objects.filter(pk=wire["rates"][1].pk), by=editor)
+    assert not Cluster.objects.get(pk=split.event.pk).desk_placed  # before the worker runs
+    assert_counts_true()
     assist.process_items()
     assert event_of(wire["rates"][1]) != split.event or split.event.size == 1
     assert_counts_true()

@@ -2,7 +2,8 @@
 (item_event_idx and item_unique_guid begin with the same columns and serve the foreign keys;
 item_event_idx also replaces item_event_sources_idx), and all comes back going backwards; the
 foreign keys stay throughout (on MariaDB they are not dropped and re-added: no table copy).
-Migration 0018: each event's number of sources is filled, in batches, and goes back."""
+Migration 0018: each event's number of sources and editor's mark are filled, in batches,
+and go back."""
 
 import pytest
 from django.db import connection
@@ -121,14 +122,18 @@ def test_the_events_sources_are_filled_in_batches_and_go_back(monkeypatch):
                     guid_hash=f"{event.pk}-{n}",
                     title="T",
                     cluster=event,
+                    desk_placed=event == events[1],
                 )
         _migrate(latest)
         from newswire.models import Cluster as Now
 
-        counts = dict(Now.objects.values_list("title", "source_count"))
-        assert counts == {"E0": 0, "E1": 1, "E2": 3}
+        counts = {title: rest for title, *rest in
+                  Now.objects.values_list("title", "source_count", "desk_placed")}  # fmt: skip
+        assert counts == {"E0": [0, False], "E1": [1, True], "E2": [3, False]}
         indexes = _cluster_indexes()
-        assert indexes["cluster_order_idx"] == ["source_count", "last_item_at", "id", "size"]
+        assert indexes["cluster_order_idx"] == [
+            "source_count", "last_item_at", "id", "size", "desk_placed"
+        ]  # fmt: skip
         assert "cluster_language_idx" not in indexes
         _migrate([("newswire", "0017_item_search_word_forms")])
         assert "cluster_order_idx" not in _cluster_indexes()
