@@ -453,8 +453,9 @@ def _first_shown(text, is_form):
         return None
     for match in is_form.in_markdown.finditer(text):
         if is_form(match[0]):
-            token_start = _whitespace_before(text, match.start() - 1)
-            if "](" not in text[token_start : match.start()]:
+            before = text[_whitespace_before(text, match.start() - 1) : match.start()]
+            target = before.rfind("](")
+            if target < 0 or ")" in before[target:]:  # not inside a link's (url)
                 return match.start()
     return None
 

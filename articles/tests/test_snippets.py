@@ -48,8 +48,10 @@ def markdown_text(rng, words):
     for _ in range(words):
         word = rng.choice(VOCABULARY)
         roll = rng.random()
-        if roll < 0.04:
+        if roll < 0.02:
             word = f"[{word}](https://example.org/{rng.choice(VOCABULARY)}/flood)"
+        elif roll < 0.04:  # a word right after the link's target
+            word = f"[{word}](https://example.org/tram){rng.choice(VOCABULARY)}"
         elif roll < 0.1:
             word = rng.choice(MARKS) + word
         elif roll < 0.14:
@@ -76,3 +78,6 @@ def test_a_word_only_in_a_links_target_is_not_where_the_snippet_starts():
     text = "See [the report](https://example.org/tram-fares). " + "Words " * 200 + "A tram."
     html = str(search.snippet(text, ["tram"]))
     assert html.endswith("A <mark>tram</mark>.") and html.startswith("… ")
+    # Right after a link, the word is the reader's.
+    text = "See [the report](https://example.org/x)tram fares. " + "Words " * 200
+    assert str(search.snippet(text, ["tram"])).startswith("See the report <mark>tram</mark>")
