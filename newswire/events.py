@@ -761,7 +761,14 @@ def _cosine(unit, sums, squares=None):
     norm = math.sqrt(_squares(sums) if squares is None else squares)
     if not norm:
         return 0.0
-    return sum(w * sums.get(k, 0.0) for k, w in unit.items()) / norm
+    return sum([w * s for w, s in _common(unit, sums)]) / norm
+
+
+def _common(unit, sums):
+    """(weight, sum) of each feature the two vectors share, in the unit vector's order. (A
+    feature the sums lack adds 0.0 to a dot product: leaving it out changes no bit of it.)"""
+    get = sums.get
+    return [(w, s) for k, w in unit.items() if (s := get(k))]
 
 
 def _probability(features):
@@ -786,13 +793,21 @@ def _similarity(unit, sums, min_shared, squares=None):
     smaller side the other covers: a headline naming two of a story's names and its figure
     belongs to it, though its cosine with the whole story is low. Needs `min_shared` features
     in common, so that one shared name is never enough."""
+    return _similarity_of(_common(unit, sums), unit, sums, min_shared, squares)
+
+
+def _similarity_of(common, unit, sums, min_shared, squares=None):
+    """_similarity from the features in common (_common), which the caller reads again."""
     total = _squares(sums) if squares is None else squares
-    cosine = _cosine(unit, sums, total)
-    shared = [k for k in unit if sums.get(k)]
-    if len(shared) < min_shared:
+    cosine = 0.0
+    if unit and sums:
+        norm = math.sqrt(total)
+        if norm:
+            cosine = sum([w * s for w, s in common]) / norm
+    if len(common) < min_shared:
         return cosine
-    mine = sum(unit[k] ** 2 for k in shared)  # unit: its squares sum to 1
-    theirs = sum(sums[k] ** 2 for k in shared) / total if total else 0.0
+    mine = sum([w**2 for w, _s in common])  # unit: its squares sum to 1
+    theirs = sum([s**2 for _w, s in common]) / total if total else 0.0
     return max(cosine, COVERAGE_WEIGHT * max(mine, theirs))
 
 
@@ -973,12 +988,10 @@ class Engine:
         """The join decision's features of a report and a candidate event (JOIN_FEATURES);
         without `coverage` the names are compared by their cosine alone (Engine.merge_score)."""
         squares = event.squares("cross", event.cross)
-        if coverage:
-            names = _similarity(doc.cross, event.cross, COVERAGE_MIN_NAMES, squares)
-        else:
-            names = _cosine(doc.cross, event.cross, squares)
-        shared = [f for f in doc.cross if event.cross.get(f)]
-        names_covered = sum(doc.cross[f] ** 2 for f in shared)  # of the report's names
+        common = _common(doc.cross, event.cross)  # the names in common, in the report's order
+        least = COVERAGE_MIN_NAMES if coverage else math.inf  # without: the cosine alone
+        names = _similarity_of(common, doc.cross, event.cross, least, squares)
+        names_covered = sum([w**2 for w, _s in common])  # of the report's names
         headline = getattr(doc, "_headline", ())  # ... and of its headline's names
         mass = sum(doc.cross[f] ** 2 for f in headline)
         headline_covered = (
@@ -986,14 +999,15 @@ class Engine:
             if mass
             else names_covered
         )
-        shared = len(shared)
+        shared = len(common)
         words, same, words_covered = 0.0, 0.0, 0.0
         if doc.language and doc.language in event.mono:
             sums = event.mono[doc.language]
-            words = _similarity(
-                doc.mono, sums, COVERAGE_MIN_WORDS, event.squares(doc.language, sums)
+            common = _common(doc.mono, sums)
+            words = _similarity_of(
+                common, doc.mono, sums, COVERAGE_MIN_WORDS, event.squares(doc.language, sums)
             )
-            words_covered = sum(w * w for f, w in doc.mono.items() if sums.get(f))
+            words_covered = sum([w * w for w, _s in common])
             same = 1.0
         # An undetermined report is compared by its names alone: never a more lenient rule.
         gap = max(0.0, doc.hours - event.last, event.first - doc.hours) / 24
@@ -1001,7 +1015,10 @@ class Engine:
         short = 1.0 if len(doc.mono) < SHORT_REPORT_WORDS else 0.0
         meaning = 0.0
         if doc.vector is not None and event.vector is not None:
-            norm = float((event.vector @ event.vector) ** 0.5)
+            vector, norm = event.cache.get("norm", (None, None))
+            if vector is not event.vector:  # (a new sum is a new array)
+                norm = float((event.vector @ event.vector) ** 0.5)
+                event.cache["norm"] = (event.vector, norm)
             meaning = float(doc.vector @ event.vector) / norm if norm else 0.0
         return (
             1.0, words, names, min(words, names), min(shared, 6) / 6, same, gap, size, short,
@@ -1140,7 +1157,12 @@ class Engine:
         return doc
 
     def merge_score(self, event, other):
-        doc = self._as_report(event)
+        # Once an event as long as it stays the same (its cache is emptied when a report
+        # joins or it absorbs another; a new sum of embeddings is a new array).
+        vector, doc = event.cache.get("report", (None, None))
+        if doc is None or vector is not event.vector:
+            doc = self._as_report(event)
+            event.cache["report"] = (event.vector, doc)
         smaller = min(sum(event.languages.values()), sum(other.languages.values()))
         features = list(self.pair(doc, other, coverage=smaller < MERGE_COSINE_REPORTS))
         features[JOIN_FEATURES.index("gap_days")] = (
