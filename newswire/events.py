@@ -765,10 +765,22 @@ def _cosine(unit, sums, squares=None):
 
 
 def _common(unit, sums):
-    """(weight, sum) of each feature the two vectors share, in the unit vector's order. (A
-    feature the sums lack adds 0.0 to a dot product: leaving it out changes no bit of it.)"""
-    get = sums.get
-    return [(w, s) for k, w in unit.items() if (s := get(k))]
+    """(weight, sum) of each feature the two vectors share, in the unit vector's order (the
+    order of every sum made of them). A feature the sums lack adds 0.0 to a dot product:
+    leaving it out changes no bit of it. The shared keys are found by a set intersection (in
+    C, over the smaller), then put in the unit vector's order."""
+    shared = unit.keys() & sums.keys()
+    if len(shared) < 2:
+        return [(unit[k], s) for k in shared if (s := sums[k])]
+    entry = _ORDER.get(id(unit))
+    if entry is None or entry[0] is not unit or len(entry[1]) != len(unit):
+        if len(_ORDER) >= 4:  # a report is scored against its candidates in a row
+            _ORDER.clear()
+        entry = _ORDER[id(unit)] = (unit, {k: n for n, k in enumerate(unit)})
+    return [(unit[k], s) for k in sorted(shared, key=entry[1].__getitem__) if (s := sums[k])]
+
+
+_ORDER = {}  # id(unit vector) -> (the vector, {feature: its position}): _common's
 
 
 def _probability(features):
