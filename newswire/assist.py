@@ -500,18 +500,9 @@ def extract(items, count=6):
 
 
 def refresh_digest(cluster_id):
-    """An event's extract, size and latest report, in one UPDATE (its items read once, only
-    the columns the extract reads)."""
-    items = list(
-        Item.objects.filter(cluster_id=cluster_id)
-        .select_related("source")
-        .only(*_DIGEST_FIELDS)
-        .order_by("first_seen_at", "id")
-    )
-    chosen, differ = extract(items)
-    Cluster.objects.filter(pk=cluster_id).recount(
-        digest={"model": model_id(), "sentences": chosen, "differ": differ}
-    )
+    """One event's counts (recount) and extract (refresh_digests), after the desk changed it."""
+    Cluster.objects.filter(pk=cluster_id).recount()
+    refresh_digests([cluster_id], model_id())
 
 
 _DIGEST_FIELDS = (
@@ -522,7 +513,7 @@ DIGEST_EVENTS = 50  # refresh_digests reads this many events' items a query
 
 
 def refresh_digests(cluster_ids, current):
-    """The extracts of many events (refresh_digest's, their recount aside): their items read
+    """The extracts of many events (their counts are recount's): their items read
     DIGEST_EVENTS events a query, their extracts written by one UPDATE a row (a query and an
     UPDATE an event cost Django 2 ms of compiling each)."""
     ids = sorted(pk for pk in cluster_ids if pk is not None)
